@@ -1,0 +1,1 @@
+"""Plumbing shared by Lading's services: database engines, logging, secret storage."""

@@ -1,0 +1,1 @@
+"""The scanner service: vulnerability feeds, matching, and policy evaluation."""
