@@ -1,0 +1,1 @@
+"""The catalog service: images, registries, accounts, and the analysis queue."""

@@ -1,0 +1,1 @@
+"""The `lading` command line: runs a deployment and talks to one."""

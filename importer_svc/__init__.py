@@ -1,0 +1,1 @@
+"""The importer service: takes in results of distributed analysis made by clients."""

@@ -21,3 +21,6 @@ def shared() -> Path:
     if not (root / "images").is_dir():
         raise RuntimeError(f"the shared test data is missing: {root} has no images/ folder")
     return root
+
+
+pytest_plugins = ["tests.support.fixtures"]

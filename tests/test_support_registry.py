@@ -24,7 +24,6 @@ from tests.support.ports import LOCALHOST, free_port
 from tests.support.registry import Registry
 from tests.support.token_server import Grant, TokenServer, parse_scope
 
-pytest_plugins = ["tests.support.fixtures"]
 
 REPOSITORY = "lading/debian-base"
 MANIFEST_ACCEPT = (

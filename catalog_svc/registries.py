@@ -1,0 +1,82 @@
+"""Registry access settings, with passwords encrypted at rest and never returned."""
+
+from __future__ import annotations
+
+from analysis.sources import RegistryCredentials
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from catalog_svc.errors import InvalidRequestError, RegistryNotFoundError
+from catalog_svc.tables import Registry
+from common.secretbox import SecretBox
+
+
+def normalize_host(host: str) -> str:
+    """`HOST[:PORT]` in lower case, without a scheme or a trailing slash."""
+    text = host.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+    if not text or "/" in text:
+        raise InvalidRequestError(f"{host!r} is not a registry host; expected HOST[:PORT]")
+    return text
+
+
+class RegistryStore:
+    """The registries an account has configured."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], secrets: SecretBox) -> None:
+        self._sessions = sessions
+        self._secrets = secrets
+
+    async def add(
+        self, account: str, host: str, insecure: bool, username: str, password: str
+    ) -> Registry:
+        """Create or replace the settings of `host`."""
+        host = normalize_host(host)
+        if password and not username:
+            raise InvalidRequestError("a registry password needs a username")
+
+        async with self._sessions() as session, session.begin():
+            registry = await self._find(session, account, host)
+            if registry is None:
+                registry = Registry(account=account, host=host)
+                session.add(registry)
+            registry.insecure = insecure
+            registry.username = username
+            registry.password_encrypted = self._secrets.encrypt(password) if password else None
+        return registry
+
+    async def list(self, account: str) -> list[Registry]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Registry).where(Registry.account == account).order_by(Registry.host)
+            )
+            return list(rows)
+
+    async def delete(self, account: str, host: str) -> None:
+        host = normalize_host(host)
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(Registry).where(Registry.account == account, Registry.host == host)
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise RegistryNotFoundError(f"no registry {host} is configured")
+
+    async def credentials(self, account: str, host: str) -> RegistryCredentials | None:
+        """The decrypted access settings for `host`, or None when it is not configured."""
+        async with self._sessions() as session:
+            registry = await self._find(session, account, normalize_host(host))
+        if registry is None:
+            return None
+
+        password = ""
+        if registry.password_encrypted is not None:
+            password = self._secrets.decrypt(registry.password_encrypted)
+        return RegistryCredentials(
+            username=registry.username, password=password, insecure=registry.insecure
+        )
+
+    @staticmethod
+    async def _find(session: AsyncSession, account: str, host: str) -> Registry | None:
+        result = await session.scalars(
+            select(Registry).where(Registry.account == account, Registry.host == host)
+        )
+        return result.first()

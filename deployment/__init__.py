@@ -1,0 +1,1 @@
+"""Ways of running Lading's services; `embedded` runs them all in one process."""

@@ -1,0 +1,118 @@
+"""Known failures of tools in this field (shared/cases/CASES.md), through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.utils import canonicalize_name
+
+from tests.e2e.conftest import StartDeployment
+from tests.e2e.harness import Deployment
+
+
+@pytest.fixture(scope="module")
+def deployment(start_deployment: StartDeployment) -> Deployment:
+    return start_deployment()
+
+
+def analyze(deployment: Deployment, reference: str) -> list[dict[str, Any]]:
+    image = deployment.json("image", "add", reference, "--wait")
+    assert image["analysis_status"] == "analyzed", image["failure_reason"]
+    packages: list[dict[str, Any]] = deployment.json("image", "content", reference, "all")
+    return packages
+
+
+@pytest.mark.e2e
+def test_c01_dpkg_entries_that_are_not_installed(deployment: Deployment, shared: Path) -> None:
+    packages = analyze(deployment, f"dir:{shared / 'cases' / 'C01'}")
+
+    assert sorted((p["name"], p["version"], p["source"]) for p in packages) == [
+        ("base-files", "12.4+deb12u5", "base-files"),
+        ("bash", "5.2.15-2+b7", "bash"),
+        ("libexample1", "1.2.3-1", "example-lib"),
+        ("libfoo-data", "2.0.1-3", "libfoo"),
+        ("libssl3", "3.0.15-1~deb12u1", "openssl"),
+        ("login", "1:4.13+dfsg1-1", "shadow"),
+        ("nano", "7.2-1+deb12u1", "nano"),
+        ("tzdata", "2024a-0+deb12u1", "tzdata"),
+    ]
+
+
+@pytest.mark.e2e
+def test_c09_dpkg_source_with_and_without_version(deployment: Deployment, shared: Path) -> None:
+    packages = analyze(deployment, f"dir:{shared / 'cases' / 'C09'}")
+
+    assert sorted(
+        (p["name"], p["architecture"], p["version"], p["source"], p["source_version"])
+        for p in packages
+    ) == [
+        ("bash", "amd64", "5.2.15-2+b7", "bash", "5.2.15-2"),
+        ("dash", "amd64", "0.5.12-2", "dash", "0.5.12-2"),
+        ("dmsetup", "amd64", "2:1.02.185-2", "lvm2", "2.03.16-2"),
+        ("libc6", "amd64", "2.36-9+deb12u7", "glibc", "2.36-9+deb12u7"),
+        ("libc6", "i386", "2.36-9+deb12u7", "glibc", "2.36-9+deb12u7"),
+        ("libpython3.11-minimal", "amd64", "3.11.2-6+deb12u2", "python3.11", "3.11.2-6+deb12u2"),
+        ("login", "amd64", "1:4.13+dfsg1-1+b1", "shadow", "1:4.13+dfsg1-1"),
+        ("zlib1g", "amd64", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1"),
+    ]
+
+
+@pytest.mark.e2e
+def test_c14_whiteouts_reinstall_and_opaque_directory(deployment: Deployment, shared: Path) -> None:
+    reference = f"oci-dir:{shared / 'cases' / 'C14' / 'image'}"
+    packages = analyze(deployment, reference)
+
+    assert sorted((p["type"], canonicalize_name(p["name"]), p["version"]) for p in packages) == [
+        ("deb", "base-files", "12.4+deb12u5"),
+        ("deb", "libssl3", "3.0.15-1~deb12u1"),
+        ("python", "idna", "3.4"),
+        ("python", "requests", "2.31.0"),
+        ("python", "six", "1.16.0"),
+        ("python", "urllib3", "2.0.7"),
+    ]
+    assert deployment.json("image", "get", reference)["distro"]["version_id"] == "12"
+
+
+@pytest.mark.e2e
+def test_c18_debian_binary_matched_via_source_and_pypi_names_normalized(
+    deployment: Deployment, shared: Path
+) -> None:
+    case = shared / "cases" / "C18"
+    deployment.json("feeds", "sync", str(case / "osv"))
+    analyze(deployment, f"dir:{case}")
+
+    findings = deployment.json("image", "vulns", f"dir:{case}", "all")
+
+    assert sorted(
+        (f["package"], f["version"], f["id"], tuple(f["aliases"]), f["fixed_in"]) for f in findings
+    ) == [
+        ("Flask-Cors", "4.0.0", "GHSA-4g6h-7j8m-9p2q", ("CVE-2099-1814",), "4.0.1"),
+        ("Jinja2", "3.1.2", "PYSEC-2099-11", ("CVE-2099-1811",), "3.1.3"),
+        ("dmsetup", "2:1.02.185-2", "DEBIAN-CVE-2099-1802", ("CVE-2099-1802",), "2.03.16-3"),
+        (
+            "libdevmapper1.02.1",
+            "2:1.02.185-2",
+            "DEBIAN-CVE-2099-1802",
+            ("CVE-2099-1802",),
+            "2.03.16-3",
+        ),
+        (
+            "libssl3",
+            "3.0.11-1~deb12u1",
+            "DEBIAN-CVE-2099-1801",
+            ("CVE-2099-1801",),
+            "3.0.11-1~deb12u2",
+        ),
+        ("lvm2", "2.03.16-2", "DEBIAN-CVE-2099-1802", ("CVE-2099-1802",), "2.03.16-3"),
+        (
+            "openssl",
+            "3.0.11-1~deb12u1",
+            "DEBIAN-CVE-2099-1801",
+            ("CVE-2099-1801",),
+            "3.0.11-1~deb12u2",
+        ),
+        ("ruamel.yaml", "0.17.20", "GHSA-2c9f-3h4m-5p6q", ("CVE-2099-1812",), "0.17.21"),
+    ]
+    assert {f["source_package"] for f in findings if f["type"] == "deb"} == {"openssl", "lvm2"}
