@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import grpc
 import structlog
 
 from analysis.reference import SourceKind
@@ -13,6 +12,7 @@ from catalog_svc.convert import platform_message, source_message, timestamp
 from catalog_svc.queue import LeasedTask, TaskQueue
 from catalog_svc.registries import RegistryStore
 from catalog_svc.service import answer
+from common.rpc import Context
 from protos import queue_pb2, queue_pb2_grpc
 
 log = structlog.get_logger("lading.catalog.queue")
@@ -33,7 +33,7 @@ class AnalysisQueueService(queue_pb2_grpc.AnalysisQueueServicer):
         self._poll_interval = poll_interval
 
     async def PollTask(
-        self, request: queue_pb2.PollTaskRequest, context: grpc.aio.ServicerContext
+        self, request: queue_pb2.PollTaskRequest, context: Context
     ) -> AsyncIterator[queue_pb2.AnalysisTask]:
         """Send tasks while the analyzer has room; re-queue what it holds when it goes away."""
         analyzer_id = request.analyzer_id or context.peer()
@@ -57,13 +57,13 @@ class AnalysisQueueService(queue_pb2_grpc.AnalysisQueueServicer):
                 await asyncio.shield(self._queue.release(held.items(), why="analyzer disconnected"))
 
     async def CompleteTask(
-        self, request: queue_pb2.CompleteTaskRequest, context: grpc.aio.ServicerContext
+        self, request: queue_pb2.CompleteTaskRequest, context: Context
     ) -> queue_pb2.CompleteTaskResponse:
         await answer(context, self._queue.complete(request.task_id, request.lease_id, request.sbom))
         return queue_pb2.CompleteTaskResponse()
 
     async def FailTask(
-        self, request: queue_pb2.FailTaskRequest, context: grpc.aio.ServicerContext
+        self, request: queue_pb2.FailTaskRequest, context: Context
     ) -> queue_pb2.FailTaskResponse:
         await answer(
             context,

@@ -5,25 +5,24 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TypeVar
 
-import grpc
-
 from analysis.platform import DEFAULT_PLATFORM, Platform
 from catalog_svc.convert import image_message, registry_message
 from catalog_svc.grpc_errors import HANDLED, status_code
 from catalog_svc.images import ImageCatalog
 from catalog_svc.registries import RegistryStore
 from catalog_svc.tables import DEFAULT_ACCOUNT
+from common.rpc import Context
 from protos import catalog_pb2, catalog_pb2_grpc, common_pb2, sbom_pb2
 
 T = TypeVar("T")
 
 
-def account_of(context: grpc.aio.ServicerContext[object, object]) -> str:
+def account_of(context: Context) -> str:
     """The account a request acts for; one built-in account until RPCs are authenticated."""
     return DEFAULT_ACCOUNT
 
 
-async def answer(context: grpc.aio.ServicerContext[object, object], call: Awaitable[T]) -> T:
+async def answer(context: Context, call: Awaitable[T]) -> T:
     """Await `call`, turning a known error into a status code and its message."""
     try:
         return await call
@@ -44,7 +43,7 @@ class CatalogService(catalog_pb2_grpc.CatalogServicer):
         self._registries = registries
 
     async def AddImage(
-        self, request: catalog_pb2.AddImageRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.AddImageRequest, context: Context
     ) -> catalog_pb2.Image:
         image = await answer(
             context,
@@ -55,36 +54,36 @@ class CatalogService(catalog_pb2_grpc.CatalogServicer):
         return image_message(image)
 
     async def GetImage(
-        self, request: catalog_pb2.GetImageRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.GetImageRequest, context: Context
     ) -> catalog_pb2.Image:
         image = await answer(context, self._images.get(account_of(context), request.reference))
         return image_message(image)
 
     async def ListImages(
-        self, request: catalog_pb2.ListImagesRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.ListImagesRequest, context: Context
     ) -> catalog_pb2.ListImagesResponse:
         images = await answer(context, self._images.list(account_of(context)))
         return catalog_pb2.ListImagesResponse(images=[image_message(image) for image in images])
 
     async def DeleteImage(
-        self, request: catalog_pb2.DeleteImageRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.DeleteImageRequest, context: Context
     ) -> catalog_pb2.DeleteImageResponse:
         digest = await answer(context, self._images.delete(account_of(context), request.reference))
         return catalog_pb2.DeleteImageResponse(digest=digest)
 
     async def RequeueImage(
-        self, request: catalog_pb2.RequeueImageRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.RequeueImageRequest, context: Context
     ) -> catalog_pb2.Image:
         image = await answer(context, self._images.requeue(account_of(context), request.reference))
         return image_message(image)
 
     async def GetImageSbom(
-        self, request: catalog_pb2.GetImageSbomRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.GetImageSbomRequest, context: Context
     ) -> sbom_pb2.Sbom:
         return await answer(context, self._images.sbom(account_of(context), request.reference))
 
     async def AddRegistry(
-        self, request: catalog_pb2.AddRegistryRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.AddRegistryRequest, context: Context
     ) -> catalog_pb2.Registry:
         registry = await answer(
             context,
@@ -99,7 +98,7 @@ class CatalogService(catalog_pb2_grpc.CatalogServicer):
         return registry_message(registry)
 
     async def ListRegistries(
-        self, request: catalog_pb2.ListRegistriesRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.ListRegistriesRequest, context: Context
     ) -> catalog_pb2.ListRegistriesResponse:
         registries = await answer(context, self._registries.list(account_of(context)))
         return catalog_pb2.ListRegistriesResponse(
@@ -107,7 +106,7 @@ class CatalogService(catalog_pb2_grpc.CatalogServicer):
         )
 
     async def DeleteRegistry(
-        self, request: catalog_pb2.DeleteRegistryRequest, context: grpc.aio.ServicerContext
+        self, request: catalog_pb2.DeleteRegistryRequest, context: Context
     ) -> catalog_pb2.DeleteRegistryResponse:
         await answer(context, self._registries.delete(account_of(context), request.host))
         return catalog_pb2.DeleteRegistryResponse()

@@ -53,8 +53,8 @@ class Connection:
             raise CliError(self._explain(error)) from error
 
     def _explain(self, error: grpc.RpcError) -> str:
-        code: grpc.StatusCode = error.code()  # type: ignore[attr-defined]
-        details: str = error.details() or ""  # type: ignore[attr-defined]
+        code: grpc.StatusCode = error.code()
+        details: str = error.details() or ""
         if code is grpc.StatusCode.UNAVAILABLE and _is_connection_failure(details):
             return (
                 f"cannot reach Lading at {self.url}: is `lading up` running there? "

@@ -113,7 +113,7 @@ async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await server.stop(SHUTDOWN_GRACE_SECONDS)
-    await channel.close()
+    await channel.close(grace=None)
     await engine.dispose()
     log.info("lading_stopped")
 

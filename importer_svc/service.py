@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 
+from common.rpc import Context
 from protos import catalog_pb2, importer_pb2, importer_pb2_grpc
 
 
@@ -14,7 +15,7 @@ class ImporterService(importer_pb2_grpc.ImporterServicer):
     async def ImportSbom(
         self,
         request_iterator: AsyncIterator[importer_pb2.ImportSbomChunk],
-        context: grpc.aio.ServicerContext,
+        context: Context,
     ) -> catalog_pb2.Image:
         await context.abort(
             grpc.StatusCode.UNIMPLEMENTED,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from analysis.errors import InvalidReferenceError
@@ -47,7 +47,7 @@ def client_reference(text: str) -> str:
         raise CliError(str(error)) from error
     if reference.kind is SourceKind.REGISTRY:
         return text
-    return str(parse_reference(text, cwd=os.getcwd()))
+    return str(parse_reference(text, cwd=Path.cwd()))
 
 
 def _platform(text: str | None) -> common_pb2.Platform:
@@ -269,7 +269,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     sub = image.add_subparsers(dest="image_command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str, with_reference: bool = True) -> argparse.ArgumentParser:
-        parser = sub.add_parser(name, help=help_text, parents=[common])
+        parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, parents=[common])
         if with_reference:
             parser.add_argument("reference", metavar="REF", help="a reference, path or digest")
         return parser
