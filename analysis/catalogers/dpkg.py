@@ -73,8 +73,13 @@ class DpkgCataloger:
 def _packages(
     fs: FileSystem, content: bytes, location: str, image_distro: Distro | None
 ) -> Iterator[Package]:
-    """The installed packages among the paragraphs of one status file."""
-    for paragraph in Deb822.iter_paragraphs(content.splitlines(keepends=True), use_apt_pkg=False):
+    """The installed packages among the paragraphs of one status file.
+
+    Old status files may hold Latin-1 maintainer names; undecodable bytes are replaced rather
+    than failing the whole database over a field that is not read.
+    """
+    lines = content.decode("utf-8", errors="replace").splitlines(keepends=True)
+    for paragraph in Deb822.iter_paragraphs(lines, use_apt_pkg=False):
         name = paragraph.get("Package", "").strip()
         version = paragraph.get("Version", "").strip()
         state = _state(paragraph.get("Status"))

@@ -71,6 +71,25 @@ def test_debian_python_matches_the_ground_truth(shared: Path, debian_python: Sbo
     assert sbom.image_id.startswith("sha256:")
 
 
+@pytest.mark.parametrize("image", ["java-app", "go-app"])
+def test_dpkg_rows_match_the_ground_truth(shared: Path, image: str) -> None:
+    """java-app has packages with unmet dependencies; go-app has only `status.d/` paragraphs."""
+    truth = groundtruth(shared, image)
+
+    sbom = analyze_path("oci-dir", shared / "images" / "oci" / image)
+
+    debs = sorted(
+        (p.name, p.version, p.architecture, p.source_name, p.source_version)
+        for p in of_type(sbom, PackageType.DEB)
+    )
+    assert debs == sorted(
+        (row["name"], row["version"], row["architecture"], row["source"], row["source_version"])
+        for row in truth["dpkg"]
+    )
+    assert of_type(sbom, PackageType.PYTHON) == []
+    assert sbom.distro == BOOKWORM
+
+
 def test_debian_python_purls_metadata_and_order(debian_python: Sbom) -> None:
     sbom = debian_python
 

@@ -208,5 +208,12 @@ def test_malformed_or_incomplete_paragraphs_are_skipped() -> None:
     assert [p.name for p in DpkgCataloger().catalog(fs)] == ["good"]
 
 
+def test_undecodable_bytes_do_not_fail_the_database() -> None:
+    status = paragraph("good", "1", Status="install ok installed", Maintainer="Jos\xe9")
+    fs = MemoryFileSystem({"/var/lib/dpkg/status": status.encode("latin-1")})
+
+    assert [(p.name, p.version) for p in DpkgCataloger().catalog(fs)] == [("good", "1")]
+
+
 def test_no_database_gives_no_packages() -> None:
     assert DpkgCataloger().catalog(MemoryFileSystem({"/etc/hostname": b"x\n"})) == []
