@@ -11,8 +11,6 @@ from pathlib import Path
 
 import grpc
 import structlog
-from scanner_svc.catalog_client import CatalogSbomProvider
-from scanner_svc.service import ScannerServicer
 
 from analyzer_svc.worker import Analyzer
 from catalog_svc.images import ImageCatalog
@@ -26,6 +24,8 @@ from common.db import create_engine, session_factory, sqlite_url
 from common.secretbox import SecretBox
 from importer_svc.service import ImporterService
 from protos import catalog_pb2_grpc, importer_pb2_grpc, queue_pb2_grpc, scanner_pb2_grpc
+from scanner_svc.catalog_client import CatalogSbomProvider
+from scanner_svc.service import ScannerServicer
 from scanner_svc.tables import create_tables as create_scanner_tables
 
 log = structlog.get_logger("lading.up")
