@@ -100,7 +100,7 @@ class TaskQueue:
             row = (await session.execute(statement)).first()
             if row is None:
                 return None
-            task, image = row.tuple()
+            task, image = row
 
             image.analysis_status = check_transition(
                 image.analysis_status, AnalysisStatus.ANALYZING
@@ -193,7 +193,7 @@ class TaskQueue:
                     AnalysisTask.id.in_(leases), AnalysisTask.state == TaskState.LEASED
                 )
             )
-            return {task_id: lease for task_id, lease in rows.tuples() if leases[task_id] == lease}
+            return {task_id: lease for task_id, lease in rows if leases[task_id] == lease}
 
     async def reap_expired(self) -> int:
         """Re-queue every task whose lease has run out."""
@@ -204,7 +204,7 @@ class TaskQueue:
                     AnalysisTask.lease_expires_at < utcnow(),
                 )
             )
-            expired = list(rows.tuples())
+            expired = [(task_id, lease) for task_id, lease in rows]
         return await self.release(expired, why="lease expired") if expired else 0
 
     async def run_reaper(self, interval: float) -> None:

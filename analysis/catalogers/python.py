@@ -101,12 +101,12 @@ def _package(fs: FileSystem, location: _Location) -> Package | None:
     normalized = canonicalize_name(name)
     return Package(
         type=PackageType.PYTHON,
-        name=normalized,
+        name=name,
         version=version,
         purl=str(PackageURL(type="pypi", name=normalized, version=version).to_string()),
         path=location.root,
         files=_owned_files(fs, location),
-        metadata={"name": name},
+        metadata={"normalized_name": normalized},
     )
 
 

@@ -56,7 +56,8 @@ def test_debian_python_matches_the_ground_truth(shared: Path, debian_python: Sbo
     assert debs == expected_debs
 
     pythons = sorted(
-        (p.name, p.version, p.path, p.owned_by) for p in of_type(sbom, PackageType.PYTHON)
+        (canonicalize_name(p.name), p.version, p.path, p.owned_by)
+        for p in of_type(sbom, PackageType.PYTHON)
     )
     expected_pythons = sorted(
         (canonicalize_name(row["name"]), row["version"], row["path"], row["owned_by_dpkg"])
@@ -98,7 +99,7 @@ def test_debian_python_purls_metadata_and_order(debian_python: Sbom) -> None:
     flask = by_name[
         (
             PackageType.PYTHON,
-            "flask",
+            "Flask",
             "/usr/local/lib/python3.11/dist-packages/Flask-1.1.2.dist-info",
         )
     ]
@@ -108,7 +109,7 @@ def test_debian_python_purls_metadata_and_order(debian_python: Sbom) -> None:
     assert libc6.path == "/var/lib/dpkg/status"
     assert "/lib/x86_64-linux-gnu/libc.so.6" in libc6.files
     assert flask.purl == "pkg:pypi/flask@1.1.2"
-    assert flask.metadata == {"name": "Flask"}
+    assert flask.metadata == {"normalized_name": "flask"}
     assert "/usr/local/lib/python3.11/dist-packages/flask/app.py" in flask.files
     keys = [(p.type, p.name, p.version, p.architecture, p.path) for p in sbom.packages]
     assert keys == sorted(set(keys))
@@ -202,9 +203,10 @@ def test_c09_through_a_directory_source(shared: Path) -> None:
 def test_c02_through_a_directory_source(shared: Path) -> None:
     sbom = analyze_path("dir", shared / "cases" / "C02")
 
-    rows = [(p.name, p.version, p.purl, p.metadata["name"]) for p in sbom.packages]
+    rows = sorted((p.metadata["normalized_name"], p.version, p.purl, p.name) for p in sbom.packages)
     site = "/usr/local/lib/python3.11/site-packages"
-    flask_login, pyyaml = sbom.packages[0], sbom.packages[2]
+    by_name = {p.name: p for p in sbom.packages}
+    flask_login, pyyaml = by_name["Flask-Login"], by_name["PyYAML"]
 
     assert rows == [
         ("flask-login", "0.6.3", "pkg:pypi/flask-login@0.6.3", "Flask-Login"),

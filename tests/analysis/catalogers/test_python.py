@@ -23,7 +23,9 @@ def test_c02_finds_the_five_distributions_in_all_three_forms(shared: Path) -> No
 
     packages = cataloger.catalog(fs)
 
-    rows = sorted((p.metadata["name"], p.name, p.version, p.purl, p.path) for p in packages)
+    rows = sorted(
+        (p.name, p.metadata["normalized_name"], p.version, p.purl, p.path) for p in packages
+    )
     assert rows == [
         (
             "Flask-Login",
@@ -68,7 +70,7 @@ def test_c02_owned_files_from_record_and_installed_files(shared: Path) -> None:
     cataloger = PythonCataloger()
     fs = MemoryFileSystem.from_directory(shared / "cases" / "C02", keep=cataloger.wants)
 
-    files = {p.name: p.files for p in cataloger.catalog(fs)}
+    files = {p.metadata["normalized_name"]: p.files for p in cataloger.catalog(fs)}
 
     assert sorted(files["flask-login"]) == [
         "/usr/local/bin/flask-login-tool",
@@ -102,9 +104,9 @@ def test_name_and_version_come_from_metadata_not_the_directory_name() -> None:
     [package] = PythonCataloger().catalog(fs)
 
     assert (package.name, package.version, package.metadata) == (
-        "real-name",
+        "Real.Name",
         "1.0",
-        {"name": "Real.Name"},
+        {"normalized_name": "real-name"},
     )
 
 
