@@ -64,8 +64,9 @@ class Connection:
 
 
 def _is_connection_failure(details: str) -> bool:
+    """Whether gRPC itself could not reach the deployment (not a registry the server tried)."""
     lowered = details.lower()
-    return any(word in lowered for word in ("failed to connect", "connection refused", "dns"))
+    return "failed to connect to all addresses" in lowered or "dns resolution failed" in lowered
 
 
 @contextmanager

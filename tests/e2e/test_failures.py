@@ -89,10 +89,9 @@ def test_unreachable_registry_is_refused(deployment: Deployment) -> None:
 
 
 @pytest.mark.e2e
-def test_secure_registry_serving_plain_http_says_what_to_do(
-    deployment: Deployment, registry_anonymous: Registry
-) -> None:
-    result = deployment.lading("image", "add", f"{registry_anonymous.host}/anything:1")
+def test_secure_registry_serving_plain_http_says_what_to_do(deployment: Deployment) -> None:
+    with Registry("anonymous") as registry:
+        result = deployment.lading("image", "add", f"{registry.host}/anything:1")
 
     assert result.code == 2
     assert "--insecure" in result.stderr

@@ -15,7 +15,7 @@ from tests.e2e.expectations import (
     reported_debs,
     reported_python,
 )
-from tests.support.images import docker_archive
+from tests.support.images import docker_archive, materialize_layout
 
 IMAGE = "debian-python"
 
@@ -27,7 +27,8 @@ def test_layout_and_archives_give_the_same_packages(
     layout = shared / "images" / "oci" / IMAGE
     archive = docker_archive(layout, tmp_path / "debian-python.tar", "debian-python:latest")
     oci_archive = tmp_path / "debian-python-oci.tar"
-    subprocess.run(["tar", "-C", str(layout), "-chf", str(oci_archive), "."], check=True)
+    materialized = materialize_layout(layout, tmp_path / "layout")
+    subprocess.run(["tar", "-C", str(materialized), "-chf", str(oci_archive), "."], check=True)
     deployment = start_deployment()
 
     contents = {}

@@ -20,6 +20,43 @@ SKOPEO = "skopeo"
 SKOPEO_TIMEOUT = 300.0
 
 
+# A blob file this small may be a link stub: a relative path to the blob in another layout,
+# left where a symlink stood by a copy that could not keep symlinks.
+LINK_STUB_MAX_BYTES = 512
+
+
+def materialize_layout(layout_dir: Path, target: Path) -> Path:
+    """A copy of the layout at `target` whose blobs are symlinks to the real blob files.
+
+    The shared layouts store the blobs they share with debian-base either as relative
+    symlinks or, where a copy could not keep those, as stub files holding the link's text.
+    skopeo reads neither stub nor anything outside the layout it is given, so the tests hand it
+    this copy, which links every blob (stubs followed) by absolute path.
+    """
+    blobs = target / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+    for name in ("index.json", "oci-layout"):
+        (target / name).write_bytes((layout_dir / name).read_bytes())
+    for blob in (layout_dir / "blobs" / "sha256").iterdir():
+        (blobs / blob.name).symlink_to(_follow_stubs(blob))
+    return target
+
+
+def _follow_stubs(blob: Path) -> Path:
+    real = blob.resolve()
+    for _ in range(8):
+        if real.stat().st_size > LINK_STUB_MAX_BYTES:
+            return real
+        text = real.read_bytes().strip()
+        if not text.startswith(b"../"):
+            return real
+        candidate = (real.parent / text.decode()).resolve()
+        if not candidate.is_file():
+            return real
+        real = candidate
+    return real
+
+
 def push(layout_dir: Path, registry: Registry, repository: str, tag: str = "latest") -> str:
     """Copy the single image of an OCI layout to `registry` as `repository:tag`.
 
@@ -28,17 +65,19 @@ def push(layout_dir: Path, registry: Registry, repository: str, tag: str = "late
     one in the layout's `index.json`: tests can compare what Lading reports with the layout.
     """
     reference = f"docker://{registry.host}/{repository}:{tag}"
-    _run(
-        [
-            "copy",
-            "--preserve-digests",
-            "--dest-tls-verify=false",
-            *_credential_options("--dest-", registry),
-            f"oci:{_layout(layout_dir)}",
-            reference,
-        ],
-        registry.password,
-    )
+    with tempfile.TemporaryDirectory(prefix="lading-layout-") as scratch:
+        layout = materialize_layout(_layout(layout_dir), Path(scratch) / "layout")
+        _run(
+            [
+                "copy",
+                "--preserve-digests",
+                "--dest-tls-verify=false",
+                *_credential_options("--dest-", registry),
+                f"oci:{layout}",
+                reference,
+            ],
+            registry.password,
+        )
     # Asking the registry, rather than trusting the layout, proves what it stored.
     output = _run(
         [
@@ -66,8 +105,8 @@ def docker_archive(layout_dir: Path, out_path: Path, name_tag: str) -> Path:
     layout is first recompressed with gzip into a temporary layout, which is then removed.
     """
     out_path.unlink(missing_ok=True)
-    source = _layout(layout_dir)
     with tempfile.TemporaryDirectory(prefix="lading-gzip-layout-") as scratch:
+        source = materialize_layout(_layout(layout_dir), Path(scratch) / "materialized")
         if _has_zstd_layers(source):
             gzip_layout = Path(scratch) / "layout"
             _run(
