@@ -10,9 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from analysis.errors import CorruptImageError, DigestMismatchError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 _DIGEST = re.compile(r"^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 
@@ -79,7 +82,7 @@ class DigestReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
         view = memoryview(buffer).cast("B")
         data = self._source.read(len(view))
         if not data:

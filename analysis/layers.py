@@ -174,7 +174,8 @@ def _entry(
         return LayerEntry(path, EntryKind.OTHER, mode=mode)
 
     content = None
-    if member.size <= max_file_bytes and keep(path):
+    whiteout = posixpath.basename(path).startswith(".wh.")
+    if member.size <= max_file_bytes and not whiteout and keep(path):
         file = tar.extractfile(member)
         content = file.read() if file is not None else None
         if content is not None and len(content) != member.size:

@@ -13,6 +13,7 @@ replaces the network (an `httpx.MockTransport`, for instance).
 from __future__ import annotations
 
 import base64
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -189,11 +190,15 @@ class RegistryClient:
             headers["Authorization"] = f"Bearer {self._tokens[scope]}"
 
         try:
-            return self._transmit(self._base + path, headers, stream)
+            response = self._transmit(self._base + path, headers, stream)
         except httpx.ConnectError as exc:
             if not self._http_fallback:
                 raise self._unreachable(exc) from exc
             self._base, self._http_fallback = self._http_fallback, ""
+        else:
+            # HTTPS worked once: later connection failures are not a reason to drop TLS.
+            self._http_fallback = ""
+            return response
 
         try:
             return self._transmit(self._base + path, headers, stream)
@@ -218,14 +223,21 @@ class RegistryClient:
             raise RegistryUnavailableError(f"registry {self.host} failed: {exc}") from exc
 
     def _unreachable(self, exc: httpx.ConnectError) -> RegistryUnavailableError:
-        """The error for a registry that cannot be connected to."""
-        message = f"cannot connect to registry {self.host} at {self._base}: {exc}"
+        """The error for a registry that cannot be connected to.
+
+        A failed TLS handshake will fail the same way next time, so it is not retryable;
+        a refused or dropped connection may be temporary.
+        """
+        error = RegistryUnavailableError(
+            f"cannot connect to registry {self.host} at {self._base}: {exc}"
+        )
         if self._base.startswith("https://") and not self._insecure:
-            message += (
-                f"; if it serves plain HTTP, add it with `lading registry add {self.host} "
-                "--insecure`"
+            error = RegistryUnavailableError(
+                f"{error}; if it serves plain HTTP, add it with "
+                f"`lading registry add {self.host} --insecure`"
             )
-        return RegistryUnavailableError(message)
+        error.retryable = not _is_tls_failure(exc)
+        return error
 
     def _answer(self, challenges: list[Challenge], scope: str, repository: str) -> None:
         """Prepare the credentials a 401's challenges ask for."""
@@ -281,16 +293,19 @@ class RegistryClient:
         return "Basic " + base64.b64encode(pair).decode("ascii")
 
     def _refuse(self, repository: str, detail: str = "") -> NoReturn:
-        """Raise the RegistryAuthError for a refusal, with or without credentials."""
-        suffix = f" ({detail})" if detail else ""
+        """Raise the RegistryAuthError for a refusal, with or without credentials.
+
+        `detail` is the registry's own explanation, if it sent one.
+        """
         if self.username:
+            said = f": {detail}" if detail else ""
             raise RegistryAuthError(
-                f"registry {self.host} refused the credentials for user {self.username}"
-                f" to read {repository}{suffix}"
+                f"registry {self.host} refused the credentials for user {self.username} "
+                f"to read {repository}{said}"
             )
         raise RegistryAuthError(
             f"registry {self.host} needs credentials to read {repository} (or has no such "
-            f"repository){suffix}: add them with `lading registry add {self.host}`"
+            f"repository): add them with `lading registry add {self.host}`"
         )
 
     def _check_status(self, response: httpx.Response, repository: str, what: str) -> None:
@@ -362,6 +377,16 @@ def _error_details(response: httpx.Response) -> tuple[set[str], str]:
     messages = [e.get("message") for e in errors if isinstance(e, dict)]
     message = next((m for m in messages if isinstance(m, str) and m), "")
     return {str(code) for code in codes}, message[:200]
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    """Whether a connection failed in the TLS handshake (an SSL error somewhere in its chain)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) or "SSL" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _display(host: str, repository: str, reference: str) -> str:

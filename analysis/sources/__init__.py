@@ -66,7 +66,11 @@ def read_image(
     `keep(path)` (the absolute path as a layer writes it, e.g. `/var/lib/dpkg/status`) says
     which regular files' content to hold, so that `filesystem.read()` can return it; files
     larger than `max_file_bytes` bytes (default 128 MiB) are never held. Every other path is
-    indexed without content. A pinned `ref.digest` must match what the source holds.
+    indexed without content. As layers stream past before any symlink can be resolved, `keep`
+    sees a file's own path: a file read later through a symlink (`/etc/os-release` pointing
+    at `/usr/lib/os-release`) is there only if `keep` accepted its real path, and a hardlink
+    has content only if its target's was held. A pinned `ref.digest` must match what the
+    source holds.
     """
     if ref.kind is SourceKind.DIRECTORY:
         return read_directory(ref, keep, max_file_bytes)

@@ -233,8 +233,8 @@ def _candidates(index: Index, reference: ImageReference, where: str) -> list[Des
             )
         return tagged
 
-    pinned = [entry for entry in entries if entry.digest == reference.digest]
-    if reference.digest and pinned:
+    pinned = [entry for entry in entries if reference.digest and entry.digest == reference.digest]
+    if pinned:
         return pinned
     if not entries:
         raise ImageNotFoundError(f"{where} holds no image")

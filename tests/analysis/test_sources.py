@@ -864,7 +864,20 @@ def test_secure_registries_never_fall_back_and_say_how_to_allow_http(served: Pat
         client.get_manifest("team/app", "c14")
 
     assert f"lading registry add {HOST} --insecure" in str(caught.value)
+    assert not caught.value.retryable
+
+
+def test_a_refused_connection_is_retryable() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    client = RegistryClient(HOST, insecure=True, transport=httpx.MockTransport(handle))
+
+    with pytest.raises(RegistryUnavailableError, match="Connection refused") as caught:
+        client.get_manifest("team/app", "c14")
+
     assert caught.value.retryable
+    assert "--insecure" not in str(caught.value)
 
 
 def test_timeouts_are_unavailable_and_state_their_units() -> None:
