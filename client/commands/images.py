@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -251,16 +250,26 @@ def check(args: argparse.Namespace) -> int:
     if args.output == "json":
         print_json(view)
     else:
-        if view["triggers"]:
-            print_table(
-                ["GATE", "TRIGGER", "ACTION", "TRIGGER ID", "MESSAGE"],
-                [
-                    [t["gate"], t["trigger"], t["action"], t["trigger_id"], t["message"]]
-                    for t in view["triggers"]
-                ],
-            )
-        print(f"image {view['image_digest']}: {view['final_action']}", file=sys.stdout)
+        _show_evaluation(view, args.detail)
     return EXIT_STOP if evaluation.final_action == scanner_pb2.POLICY_ACTION_STOP else 0
+
+
+def _show_evaluation(view: dict[str, Any], detail: bool) -> None:
+    """The triggers that decided the verdict (all of them with `detail`), then the verdict."""
+    order = {"STOP": 0, "WARN": 1, "GO": 2}
+    triggers = sorted(view["triggers"], key=lambda t: order.get(t["action"], 3))
+    shown = triggers if detail else [t for t in triggers if t["action"] == view["final_action"]]
+    if shown:
+        print_table(
+            ["GATE", "TRIGGER", "ACTION", "TRIGGER ID", "MESSAGE"],
+            [[t["gate"], t["trigger"], t["action"], t["trigger_id"], t["message"]] for t in shown],
+        )
+    counts = {action: sum(t["action"] == action for t in triggers) for action in order}
+    summary = ", ".join(f"{count} {action}" for action, count in counts.items() if count)
+    hidden = len(triggers) - len(shown)
+    more = f"; {hidden} more with --detail" if hidden else ""
+    verdict = f"{view['final_action']} ({summary or 'no triggers'}{more})"
+    print(f"image {view['image_digest']}: {verdict}")
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -297,6 +306,6 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     report.add_argument("scope", choices=list(VULN_SCOPES), metavar="SCOPE")
     report.set_defaults(handler=vulns)
 
-    command("check", "evaluate the policy: exit 0 on GO or WARN, 1 on STOP").set_defaults(
-        handler=check
-    )
+    checking = command("check", "evaluate the policy: exit 0 on GO or WARN, 1 on STOP")
+    checking.add_argument("--detail", action="store_true", help="list every trigger")
+    checking.set_defaults(handler=check)

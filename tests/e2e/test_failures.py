@@ -7,6 +7,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ def copy_layout(source: Path, target: Path) -> Path:
     return target
 
 
-def manifest_of(layout: Path) -> tuple[Path, dict]:
+def manifest_of(layout: Path) -> tuple[Path, dict[str, Any]]:
     index = json.loads((layout / "index.json").read_text())
     digest = index["manifests"][0]["digest"]
     path = layout / "blobs" / "sha256" / digest.removeprefix("sha256:")
@@ -59,10 +60,11 @@ def replace_blob(layout: Path, old_digest: str, content: bytes, keep_digest: boo
     (layout / "index.json").write_text(json.dumps(index))
 
 
-def add_and_wait(deployment: Deployment, reference: str) -> dict:
+def add_and_wait(deployment: Deployment, reference: str) -> dict[str, Any]:
     result = deployment.lading("image", "add", reference, "--wait", "-o", "json")
     assert result.code == 2, result.stdout
-    return deployment.json("image", "get", reference)
+    image: dict[str, Any] = deployment.json("image", "get", reference)
+    return image
 
 
 @pytest.mark.e2e
