@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import io
+from collections.abc import Callable
 
 import pytest
 import zstandard
@@ -115,10 +116,10 @@ def test_files_over_the_cap_are_indexed_without_content() -> None:
     ],
 )
 def test_compression_is_detected_and_both_digests_are_checked(
-    compress: object, compression: Compression
+    compress: Callable[[bytes], bytes], compression: Compression
 ) -> None:
     raw = tar_bytes(MEMBERS)
-    blob = compress(raw)  # type: ignore[operator]
+    blob = compress(raw)
 
     entries, summary = read(blob, digest=digest_of(blob), diff_id=digest_of(raw))
 

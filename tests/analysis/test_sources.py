@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,12 @@ def keep_all(path: str) -> bool:
     return True
 
 
-def read(text: str, keep: object = keep_all, platform: Platform = DEFAULT_PLATFORM) -> ImageContent:
-    return read_image(parse_reference(text), platform, None, keep)  # type: ignore[arg-type]
+def read(
+    text: str,
+    keep: Callable[[str], bool] = keep_all,
+    platform: Platform = DEFAULT_PLATFORM,
+) -> ImageContent:
+    return read_image(parse_reference(text), platform, None, keep)
 
 
 def index_of(content: ImageContent) -> list[Entry]:

@@ -128,7 +128,9 @@ def test_whiteout_does_not_hide_entries_of_its_own_layer(whiteout_first: bool) -
 
     assert fs.listdir("/site/idna-3.4.dist-info") == ["METADATA"]
     assert fs.read("/site/idna-3.4.dist-info/METADATA") == b"new"
-    assert fs.entry("/site/idna-3.4.dist-info/METADATA").layer == 1  # type: ignore[union-attr]
+    metadata = fs.entry("/site/idna-3.4.dist-info/METADATA")
+    assert metadata is not None
+    assert metadata.layer == 1
 
 
 def test_same_layer_file_under_a_lower_directory_survives_its_whiteout() -> None:
