@@ -9,13 +9,13 @@ from collections.abc import Callable
 
 import grpc
 import structlog
-from analysis.sources import RegistryCredentials
 
 from analysis.analyze import analyze
 from analysis.errors import AnalysisError
 from analysis.model import Sbom
 from analysis.platform import DEFAULT_PLATFORM, Platform
 from analysis.reference import ImageReference, SourceKind
+from analysis.sources import RegistryCredentials
 from analyzer_svc.sbom_message import sbom_message
 from protos import common_pb2, queue_pb2, queue_pb2_grpc
 
@@ -121,8 +121,7 @@ class Analyzer:
                         lease_id=task.lease_id,
                         analyzer_id=self.analyzer_id,
                         reason=(
-                            "the analyzer failed unexpectedly "
-                            f"({type(error).__name__}: {error})"
+                            f"the analyzer failed unexpectedly ({type(error).__name__}: {error})"
                         ),
                         retryable=True,
                     )

@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import Callable
 
 import structlog
-from analysis.sources import RegistryCredentials, ResolvedImage, resolve_image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from analysis.platform import Platform
 from analysis.reference import ImageReference, SourceKind, parse_reference
+from analysis.sources import RegistryCredentials, ResolvedImage, resolve_image
 from catalog_svc.errors import ConflictError, ImageNotFoundError, InvalidRequestError
 from catalog_svc.queue import TaskQueue
 from catalog_svc.registries import RegistryStore

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from analysis.sources import RegistryCredentials
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from analysis.sources import RegistryCredentials
 from catalog_svc.errors import InvalidRequestError, RegistryNotFoundError
 from catalog_svc.tables import Registry
 from common.secretbox import SecretBox

@@ -24,7 +24,6 @@ from tests.support.ports import LOCALHOST, free_port
 from tests.support.registry import Registry
 from tests.support.token_server import Grant, TokenServer, parse_scope
 
-
 REPOSITORY = "lading/debian-base"
 MANIFEST_ACCEPT = (
     "application/vnd.oci.image.manifest.v1+json, "

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from analysis.sources import RegistryCredentials, ResolvedImage
 
 from analysis.errors import ImageNotFoundError
 from analysis.platform import Platform
 from analysis.reference import ImageReference
+from analysis.sources import RegistryCredentials, ResolvedImage
 from catalog_svc.images import ImageCatalog
 from catalog_svc.queue import TaskQueue
 from catalog_svc.registries import RegistryStore
