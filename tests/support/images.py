@@ -36,8 +36,10 @@ def materialize_layout(layout_dir: Path, target: Path) -> Path:
     blobs = target / "blobs" / "sha256"
     blobs.mkdir(parents=True)
     for name in ("index.json", "oci-layout"):
-        (target / name).write_bytes((layout_dir / name).read_bytes())
-    for blob in (layout_dir / "blobs" / "sha256").iterdir():
+        if (layout_dir / name).is_file():
+            (target / name).write_bytes((layout_dir / name).read_bytes())
+    source_blobs = layout_dir / "blobs" / "sha256"
+    for blob in source_blobs.iterdir() if source_blobs.is_dir() else ():
         (blobs / blob.name).symlink_to(_follow_stubs(blob))
     return target
 
