@@ -168,3 +168,17 @@ def test_blob_missing_from_the_registry_fails_the_analysis(
     assert image["analysis_status"] == "analysis_failed"
     assert layer[:12] in image["failure_reason"]
     assert deployment.alive()
+
+
+@pytest.mark.e2e
+def test_registry_needing_credentials_is_refused_with_a_hint(
+    deployment: Deployment, shared: Path, registry_basic: Registry
+) -> None:
+    push(shared / "images" / "oci" / "debian-base", registry_basic, "private/debian-base")
+    deployment.json("registry", "add", registry_basic.host, "--insecure")
+
+    result = deployment.lading("image", "add", f"{registry_basic.host}/private/debian-base:latest")
+
+    assert result.code == 2
+    assert "unauthenticated" in result.stderr
+    assert "lading registry add" in result.stderr
