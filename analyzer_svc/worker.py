@@ -17,6 +17,7 @@ from analysis.platform import DEFAULT_PLATFORM, Platform
 from analysis.reference import ImageReference, SourceKind
 from analysis.sources import RegistryCredentials
 from analyzer_svc.sbom_message import sbom_message
+from common.analyzer_token import analyzer_metadata
 from protos import common_pb2, queue_pb2, queue_pb2_grpc
 
 log = structlog.get_logger("lading.analyzer")
@@ -65,26 +66,35 @@ class Analyzer:
         channel: grpc.aio.Channel,
         analyzer_id: str | None = None,
         analyze_image: Analyze = analyze,
+        token: str = "",
     ) -> None:
         self._queue = queue_pb2_grpc.AnalysisQueueStub(channel)
+        self._metadata = analyzer_metadata(token)
         self.analyzer_id = analyzer_id or default_analyzer_id()
         self._analyze = analyze_image
         self._log = log.bind(analyzer_id=self.analyzer_id)
 
     async def run(self) -> None:
-        """Poll for tasks until cancelled, reconnecting when the queue is unreachable."""
+        """Poll for tasks until cancelled. Whatever ends a stream (the queue unreachable, a
+        task outcome that could not be sent) is logged and the stream opened again, so that
+        one bad moment never stops the analyzer for good."""
         while True:
+            stream = self._queue.PollTask(
+                queue_pb2.PollTaskRequest(analyzer_id=self.analyzer_id, capacity=1),
+                metadata=self._metadata,
+            )
             try:
-                stream = self._queue.PollTask(
-                    queue_pb2.PollTaskRequest(analyzer_id=self.analyzer_id, capacity=1)
-                )
                 self._log.info("analyzer_polling")
                 async for task in stream:
                     await self.process(task)
             except grpc.aio.AioRpcError as error:
-                if error.code() is not grpc.StatusCode.UNAVAILABLE:
-                    raise
-                self._log.warning("queue_unavailable", details=error.details())
+                self._log.warning(
+                    "queue_stream_ended", code=error.code().name, details=error.details()
+                )
+            except Exception:
+                self._log.exception("analyzer_loop_failed")
+            finally:
+                stream.cancel()
             await asyncio.sleep(RECONNECT_DELAY_SECONDS)
 
     async def process(self, task: queue_pb2.AnalysisTask) -> None:
@@ -101,13 +111,14 @@ class Analyzer:
             await self._report(
                 task_log,
                 self._queue.FailTask(
-                    queue_pb2.FailTaskRequest(
+                    metadata=self._metadata,
+                    request=queue_pb2.FailTaskRequest(
                         task_id=task.task_id,
                         lease_id=task.lease_id,
                         analyzer_id=self.analyzer_id,
                         reason=str(error),
                         retryable=error.retryable,
-                    )
+                    ),
                 ),
             )
             return
@@ -116,7 +127,8 @@ class Analyzer:
             await self._report(
                 task_log,
                 self._queue.FailTask(
-                    queue_pb2.FailTaskRequest(
+                    metadata=self._metadata,
+                    request=queue_pb2.FailTaskRequest(
                         task_id=task.task_id,
                         lease_id=task.lease_id,
                         analyzer_id=self.analyzer_id,
@@ -124,7 +136,7 @@ class Analyzer:
                             f"the analyzer failed unexpectedly ({type(error).__name__}: {error})"
                         ),
                         retryable=True,
-                    )
+                    ),
                 ),
             )
             return
@@ -133,12 +145,13 @@ class Analyzer:
         await self._report(
             task_log,
             self._queue.CompleteTask(
-                queue_pb2.CompleteTaskRequest(
+                metadata=self._metadata,
+                request=queue_pb2.CompleteTaskRequest(
                     task_id=task.task_id,
                     lease_id=task.lease_id,
                     analyzer_id=self.analyzer_id,
                     sbom=sbom_message(sbom),
-                )
+                ),
             ),
         )
 
@@ -147,10 +160,11 @@ class Analyzer:
         task_log: structlog.stdlib.BoundLogger,
         call: grpc.aio.UnaryUnaryCall,  # type: ignore[type-arg]
     ) -> None:
-        """Send a task's outcome; a lease lost meanwhile is logged, not raised."""
+        """Send a task's outcome; when it cannot be delivered the lease runs out and the task
+        is queued again, so the failure is logged, not raised."""
         try:
             await call
         except grpc.aio.AioRpcError as error:
-            if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
-                raise
-            task_log.warning("task_outcome_refused", details=error.details())
+            task_log.warning(
+                "task_outcome_refused", code=error.code().name, details=error.details()
+            )

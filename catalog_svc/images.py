@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from analysis.platform import Platform
 from analysis.reference import ImageReference, SourceKind, parse_reference
 from analysis.sources import RegistryCredentials, ResolvedImage, resolve_image
-from catalog_svc.errors import ConflictError, ImageNotFoundError, InvalidRequestError
+from catalog_svc.errors import (
+    ConflictError,
+    ImageNotFoundError,
+    InvalidRequestError,
+    InvalidTransitionError,
+)
 from catalog_svc.queue import TaskQueue
 from catalog_svc.registries import RegistryStore
 from catalog_svc.sboms import load_sbom
@@ -21,6 +26,8 @@ from catalog_svc.tables import Image, ImageTag
 from protos import sbom_pb2
 
 log = structlog.get_logger("lading.catalog.images")
+
+USER_REQUEUEABLE = (AnalysisStatus.ANALYZED, AnalysisStatus.ANALYSIS_FAILED)
 
 Resolver = Callable[[ImageReference, Platform, RegistryCredentials | None], ResolvedImage]
 
@@ -137,6 +144,14 @@ class ImageCatalog:
             return await load_sbom(session, image)
 
     async def _requeue(self, session: AsyncSession, image: Image) -> None:
+        """A user's re-queue: only once the analysis has ended. The analyzing -> not_analyzed
+        move belongs to lease timeouts and analyzer shutdowns."""
+        if image.analysis_status not in USER_REQUEUEABLE:
+            raise InvalidTransitionError(
+                f"analysis status cannot change from {image.analysis_status} to not_analyzed "
+                f"by user request: image {image.digest} is already queued or being analyzed; "
+                "only analyzed or analysis_failed images can be re-queued"
+            )
         image.analysis_status = check_transition(image.analysis_status, AnalysisStatus.NOT_ANALYZED)
         image.failure_reason = ""
         await self._queue.discard_tasks(session, image)
@@ -199,7 +214,6 @@ class ImageCatalog:
                 image = await session.get(Image, tag.image_pk) if tag else None
 
         if image is None:
-            raise ImageNotFoundError(
-                f"no image {text} in the catalog; add it with `lading image add {text}`"
-            )
+            hint = "" if text.startswith("sha256:") else f"; add it with `lading image add {text}`"
+            raise ImageNotFoundError(f"no image {text} in the catalog{hint}")
         return image

@@ -95,7 +95,7 @@ class TaskQueue:
                 )
                 .order_by(AnalysisTask.created_at, AnalysisTask.id)
                 .limit(1)
-                .with_for_update(skip_locked=True, of=AnalysisTask)
+                .with_for_update(skip_locked=True)
             )
             row = (await session.execute(statement)).first()
             if row is None:
@@ -166,22 +166,23 @@ class TaskQueue:
 
     async def release(self, leases: Iterable[tuple[str, str]], why: str) -> int:
         """Re-queue the tasks still held under these (task id, lease id) pairs."""
-        released = 0
+        released: list[tuple[str, str]] = []
         async with self._sessions() as session, session.begin():
             for task_id, lease_id in leases:
-                task = await session.get(AnalysisTask, task_id)
+                task = await session.get(AnalysisTask, task_id, with_for_update=True)
                 if task is None or task.state != TaskState.LEASED or task.lease_id != lease_id:
                     continue
-                image = await session.get(Image, task.image_pk)
+                image = await session.get(Image, task.image_pk, with_for_update=True)
                 if image is None:
                     continue
                 self._requeue(task, image)
-                released += 1
-                log.info("task_requeued", task_id=task_id, image_digest=image.digest, why=why)
+                released.append((task_id, image.digest))
 
+        for task_id, digest in released:
+            log.info("task_requeued", task_id=task_id, image_digest=digest, why=why)
         if released:
             await self.notify()
-        return released
+        return len(released)
 
     async def held(self, leases: dict[str, str]) -> dict[str, str]:
         """The subset of (task id -> lease id) that is still leased under the same lease."""
@@ -194,6 +195,17 @@ class TaskQueue:
                 )
             )
             return {task_id: lease for task_id, lease in rows if leases[task_id] == lease}
+
+    async def release_all(self, why: str) -> int:
+        """Re-queue every leased task: for a deployment whose analyzers all died with it."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(AnalysisTask.id, AnalysisTask.lease_id).where(
+                    AnalysisTask.state == TaskState.LEASED
+                )
+            )
+            leased = [(task_id, lease) for task_id, lease in rows]
+        return await self.release(leased, why=why) if leased else 0
 
     async def reap_expired(self) -> int:
         """Re-queue every task whose lease has run out."""
@@ -208,10 +220,14 @@ class TaskQueue:
         return await self.release(expired, why="lease expired") if expired else 0
 
     async def run_reaper(self, interval: float) -> None:
-        """Re-queue expired leases every `interval` seconds until cancelled."""
+        """Re-queue expired leases every `interval` seconds until cancelled; a failed round
+        (a database that is busy or gone) is logged and tried again next time."""
         while True:
             await asyncio.sleep(interval)
-            await self.reap_expired()
+            try:
+                await self.reap_expired()
+            except Exception:
+                log.exception("lease_reaper_failed")
 
     @staticmethod
     def _requeue(task: AnalysisTask, image: Image) -> None:
@@ -225,7 +241,7 @@ class TaskQueue:
     async def _leased(
         session: AsyncSession, task_id: str, lease_id: str
     ) -> tuple[AnalysisTask, Image]:
-        task = await session.get(AnalysisTask, task_id)
+        task = await session.get(AnalysisTask, task_id, with_for_update=True)
         if task is None:
             raise LeaseError(f"no analysis task {task_id} exists (was its image deleted?)")
         if task.state != TaskState.LEASED or task.lease_id != lease_id:
@@ -233,7 +249,7 @@ class TaskQueue:
                 f"analysis task {task_id} is no longer held under this lease "
                 "(it expired and the task was re-queued, or it already ended)"
             )
-        image = await session.get(Image, task.image_pk)
+        image = await session.get(Image, task.image_pk, with_for_update=True)
         if image is None:
             raise LeaseError(f"the image of analysis task {task_id} no longer exists")
         return task, image

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TypeVar
 
+import grpc
+import structlog
+from sqlalchemy.exc import OperationalError
+
 from analysis.platform import DEFAULT_PLATFORM, Platform
 from catalog_svc.convert import image_message, registry_message
 from catalog_svc.grpc_errors import HANDLED, status_code
@@ -16,6 +20,8 @@ from protos import catalog_pb2, catalog_pb2_grpc, common_pb2, sbom_pb2
 
 T = TypeVar("T")
 
+log = structlog.get_logger("lading.catalog")
+
 
 def account_of(context: Context) -> str:
     """The account a request acts for; one built-in account until RPCs are authenticated."""
@@ -23,12 +29,26 @@ def account_of(context: Context) -> str:
 
 
 async def answer(context: Context, call: Awaitable[T]) -> T:
-    """Await `call`, turning a known error into a status code and its message."""
+    """Await `call`, turning a known error into a status code and its message. A busy database
+    is UNAVAILABLE (try again); anything unexpected is logged here and reaches the client as
+    INTERNAL without its details, which may quote SQL."""
     try:
         return await call
     except HANDLED as error:
         await context.abort(status_code(error), str(error))
         raise  # abort() raises; this line only satisfies the type checker
+    except OperationalError as error:
+        log.warning("database_unavailable", error=str(error.orig))
+        await context.abort(
+            grpc.StatusCode.UNAVAILABLE, "the catalog's database is busy or unavailable; try again"
+        )
+        raise
+    except Exception:
+        log.exception("catalog_request_failed")
+        await context.abort(
+            grpc.StatusCode.INTERNAL, "the catalog failed unexpectedly; its log has the details"
+        )
+        raise
 
 
 def platform_of(message: common_pb2.Platform) -> Platform:

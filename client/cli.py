@@ -44,7 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"lading: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader of our output went away (`lading ... | head`); nothing more to say.
+        sys.stderr.close()
+        return EXIT_ERROR
     except KeyboardInterrupt:
+        return EXIT_ERROR
+    except Exception as error:
+        # Exit 1 means STOP to `image check`; an unexpected failure must never look like it.
+        print(f"lading: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_ERROR
     return code
 

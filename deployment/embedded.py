@@ -20,8 +20,9 @@ from catalog_svc.registries import RegistryStore
 from catalog_svc.service import CatalogService
 from catalog_svc.tables import create_tables as create_catalog_tables
 from common import logging as lading_logging
+from common.analyzer_token import AnalyzerTokenError, load_or_create
 from common.db import create_engine, session_factory, sqlite_url
-from common.secretbox import SecretBox
+from common.secretbox import SecretBox, SecretKeyError
 from importer_svc.service import ImporterService
 from protos import catalog_pb2_grpc, importer_pb2_grpc, queue_pb2_grpc, scanner_pb2_grpc
 from scanner_svc.catalog_client import CatalogSbomProvider
@@ -66,26 +67,38 @@ def local_address(listen: str, port: int) -> str:
 
 async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     """Run until `stop` is set, then stop the analyzer first so its tasks are re-queued."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secrets = SecretBox.for_data_dir(settings.data_dir)
+        token = load_or_create(settings.data_dir)
+    except (OSError, SecretKeyError, AnalyzerTokenError) as error:
+        raise StartupError(f"cannot use the data directory {settings.data_dir}: {error}") from error
+
     engine = create_engine(sqlite_url(settings.data_dir))
     await create_catalog_tables(engine)
     await create_scanner_tables(engine)
     sessions = session_factory(engine)
 
     queue = TaskQueue(sessions, lease_seconds=settings.lease_seconds)
-    registries = RegistryStore(sessions, SecretBox.for_data_dir(settings.data_dir))
+    registries = RegistryStore(sessions, secrets)
     images = ImageCatalog(sessions, queue, registries)
+    # Whatever was leased when this deployment last stopped died with its analyzer.
+    await queue.release_all(why="deployment restarted")
 
     server = grpc.aio.server(options=CHANNEL_OPTIONS)
-    port = server.add_insecure_port(settings.listen)
-    if port == 0:
-        raise StartupError(f"cannot listen on {settings.listen}: the address is in use or invalid")
+    try:
+        port = server.add_insecure_port(settings.listen)
+    except RuntimeError as error:
+        await engine.dispose()
+        raise StartupError(
+            f"cannot listen on {settings.listen}: the address is in use or invalid"
+        ) from error
     address = local_address(settings.listen, port)
     channel = grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
 
     catalog_pb2_grpc.add_CatalogServicer_to_server(CatalogService(images, registries), server)
     queue_pb2_grpc.add_AnalysisQueueServicer_to_server(
-        AnalysisQueueService(queue, registries), server
+        AnalysisQueueService(queue, registries, token), server
     )
     importer_pb2_grpc.add_ImporterServicer_to_server(ImporterService(), server)
     scanner_pb2_grpc.add_ScannerServicer_to_server(
@@ -93,7 +106,7 @@ async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     )
     await server.start()
 
-    analyzer = Analyzer(channel)
+    analyzer = Analyzer(channel, token=token)
     background = [
         asyncio.create_task(analyzer.run(), name="analyzer"),
         asyncio.create_task(queue.run_reaper(REAPER_INTERVAL_SECONDS), name="lease-reaper"),
@@ -112,6 +125,7 @@ async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     for task in background:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await queue.release_all(why="analyzer shutdown")
     await server.stop(SHUTDOWN_GRACE_SECONDS)
     await channel.close(grace=None)
     await engine.dispose()

@@ -271,6 +271,11 @@ class RegistryClient:
             raise RegistryUnavailableError(f"token service {realm} did not answer in time") from exc
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             raise RegistryUnavailableError(f"token service {realm} failed: {exc}") from exc
+        except httpx.RequestError as exc:
+            # The message names the error kind only: the request carried the credentials.
+            raise RegistryUnavailableError(
+                f"token service {realm} failed ({type(exc).__name__})"
+            ) from None
 
         if response.status_code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
             self._refuse(repository)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from analysis.platform import DEFAULT_PLATFORM
@@ -86,7 +88,7 @@ async def test_force_while_queued_names_both_states(catalog: Catalog) -> None:
     catalog.resolver.digests[REF] = DIGEST
     await catalog.images.add("admin", REF, DEFAULT_PLATFORM, force=False)
 
-    with pytest.raises(InvalidTransitionError, match="not_analyzed to not_analyzed"):
+    with pytest.raises(InvalidTransitionError, match="from not_analyzed to not_analyzed"):
         await catalog.images.add("admin", REF, DEFAULT_PLATFORM, force=True)
 
 
@@ -127,3 +129,63 @@ async def test_delete_and_missing(catalog: Catalog) -> None:
     assert await catalog.images.delete("admin", REF) == DIGEST
     with pytest.raises(ImageNotFoundError):
         await catalog.images.get("admin", REF)
+
+
+async def test_concurrent_claims_lease_a_task_once(catalog: Catalog) -> None:
+    catalog.resolver.digests[REF] = DIGEST
+    await catalog.images.add("admin", REF, DEFAULT_PLATFORM, force=False)
+
+    claims = await asyncio.gather(*(catalog.queue.claim(f"analyzer-{n}") for n in range(4)))
+
+    assert len([claim for claim in claims if claim is not None]) == 1
+
+
+async def test_completion_racing_a_release_has_one_winner(catalog: Catalog) -> None:
+    catalog.resolver.digests[REF] = DIGEST
+    await catalog.images.add("admin", REF, DEFAULT_PLATFORM, force=False)
+    task = await catalog.queue.claim("analyzer-1")
+    assert task is not None
+
+    outcomes = await asyncio.gather(
+        catalog.queue.complete(task.task_id, task.lease_id, sbom()),
+        catalog.queue.release([(task.task_id, task.lease_id)], why="shutdown"),
+        return_exceptions=True,
+    )
+
+    image = await catalog.images.get("admin", REF)
+    if isinstance(outcomes[0], LeaseError):
+        assert outcomes[1] == 1
+        assert image.analysis_status == AnalysisStatus.NOT_ANALYZED
+    else:
+        assert outcomes[1] == 0
+        assert image.analysis_status == AnalysisStatus.ANALYZED
+
+
+async def test_concurrent_adds_of_one_image_make_one_record(catalog: Catalog) -> None:
+    catalog.resolver.digests[REF] = DIGEST
+
+    added = await asyncio.gather(
+        *(catalog.images.add("admin", REF, DEFAULT_PLATFORM, force=False) for _ in range(3))
+    )
+
+    assert {image.digest for image in added} == {DIGEST}
+    assert len(await catalog.images.list("admin")) == 1
+
+
+async def test_user_requeue_while_analyzing_is_refused(catalog: Catalog) -> None:
+    catalog.resolver.digests[REF] = DIGEST
+    await catalog.images.add("admin", REF, DEFAULT_PLATFORM, force=False)
+    assert await catalog.queue.claim("analyzer-1") is not None
+
+    with pytest.raises(InvalidTransitionError, match="from analyzing to not_analyzed"):
+        await catalog.images.requeue("admin", REF)
+    assert (await catalog.images.get("admin", REF)).analysis_status == AnalysisStatus.ANALYZING
+
+
+async def test_release_all_requeues_leftover_leases(catalog: Catalog) -> None:
+    catalog.resolver.digests[REF] = DIGEST
+    await catalog.images.add("admin", REF, DEFAULT_PLATFORM, force=False)
+    assert await catalog.queue.claim("analyzer-1") is not None
+
+    assert await catalog.queue.release_all(why="deployment restarted") == 1
+    assert (await catalog.images.get("admin", REF)).analysis_status == AnalysisStatus.NOT_ANALYZED
