@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from analysis.reference import DOCKER_HUB
 from analysis.sources import RegistryCredentials
 from catalog_svc.errors import InvalidRequestError, RegistryNotFoundError
 from catalog_svc.tables import Registry
@@ -16,7 +18,13 @@ def normalize_host(host: str) -> str:
     text = host.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
     if not text or "/" in text:
         raise InvalidRequestError(f"{host!r} is not a registry host; expected HOST[:PORT]")
-    return text
+    # Docker Hub answers under several names; references always name it docker.io.
+    return DOCKER_HUB if text in DOCKER_HUB_ALIASES else text
+
+
+log = structlog.get_logger("lading.catalog.registries")
+
+DOCKER_HUB_ALIASES = {"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
 
 
 class RegistryStore:
@@ -42,6 +50,8 @@ class RegistryStore:
             registry.insecure = insecure
             registry.username = username
             registry.password_encrypted = self._secrets.encrypt(password) if password else None
+
+        log.info("registry_saved", host=host, insecure=insecure, with_password=bool(password))
         return registry
 
     async def list(self, account: str) -> list[Registry]:
@@ -59,6 +69,7 @@ class RegistryStore:
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise RegistryNotFoundError(f"no registry {host} is configured")
+        log.info("registry_deleted", host=host)
 
     async def credentials(self, account: str, host: str) -> RegistryCredentials | None:
         """The decrypted access settings for `host`, or None when it is not configured."""

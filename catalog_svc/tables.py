@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 DEFAULT_ACCOUNT = "admin"
+# Room for the longest digest an image reference may carry ("sha512:" and 128 hex digits).
+DIGEST_LENGTH = 160
 
 
 def utcnow() -> datetime:
@@ -52,11 +55,11 @@ class Image(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account: Mapped[str] = mapped_column(ForeignKey("accounts.name"))
-    digest: Mapped[str] = mapped_column(String(80))
-    image_id: Mapped[str] = mapped_column(String(80), default="")
+    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    image_id: Mapped[str] = mapped_column(String(DIGEST_LENGTH), default="")
     source_kind: Mapped[str] = mapped_column(String(32))
     source_location: Mapped[str] = mapped_column(Text)
-    source_tag: Mapped[str] = mapped_column(String(256), default="")
+    source_tag: Mapped[str] = mapped_column(Text, default="")
     platform: Mapped[str] = mapped_column(String(64), default="")
     analysis_status: Mapped[str] = mapped_column(String(32))
     failure_reason: Mapped[str] = mapped_column(Text, default="")
@@ -150,10 +153,10 @@ class ImageLayer(Base):
         ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    digest: Mapped[str] = mapped_column(String(80))
-    diff_id: Mapped[str] = mapped_column(String(80), default="")
+    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    diff_id: Mapped[str] = mapped_column(String(DIGEST_LENGTH), default="")
     media_type: Mapped[str] = mapped_column(String(128), default="")
-    size: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 async def create_tables(engine: AsyncEngine) -> None:

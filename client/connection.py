@@ -66,7 +66,10 @@ class Connection:
 def _is_connection_failure(details: str) -> bool:
     """Whether gRPC itself could not reach the deployment (not a registry the server tried)."""
     lowered = details.lower()
-    return "failed to connect to all addresses" in lowered or "dns resolution failed" in lowered
+    return any(
+        phrase in lowered
+        for phrase in ("failed to connect to all addresses", "dns resolution failed", "resolving")
+    )
 
 
 @contextmanager

@@ -23,6 +23,9 @@ SOURCE_KIND_NAMES = {
     common_pb2.SOURCE_KIND_DIRECTORY: "dir",
 }
 
+# Package types that belong to the distribution rather than to a language ecosystem.
+OS_PACKAGE_TYPES = frozenset({"deb", "rpm", "apk"})
+
 ACTION_NAMES = {
     scanner_pb2.POLICY_ACTION_GO: "GO",
     scanner_pb2.POLICY_ACTION_WARN: "WARN",
@@ -77,7 +80,7 @@ def package_view(package: sbom_pb2.Package) -> dict[str, Any]:
         "purl": package.purl,
         "architecture": package.architecture or None,
     }
-    if package.type == "deb":
+    if package.type in OS_PACKAGE_TYPES:
         view["source"] = package.source_name
         view["source_version"] = package.source_version
     else:

@@ -23,20 +23,23 @@ _sym_db = _symbol_database.Default()
 
 
 from protos import catalog_pb2 as protos_dot_catalog__pb2
+from protos import common_pb2 as protos_dot_common__pb2
 from protos import sbom_pb2 as protos_dot_sbom__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15protos/importer.proto\x12\tlading.v1\x1a\x14protos/catalog.proto\x1a\x11protos/sbom.proto\"k\n\x0fImportSbomChunk\x12)\n\x06header\x18\x01 \x01(\x0b\x32\x17.lading.v1.ImportHeaderH\x00\x12%\n\x07package\x18\x02 \x01(\x0b\x32\x12.lading.v1.PackageH\x00\x42\x06\n\x04part\"f\n\x0cImportHeader\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12!\n\x06\x64istro\x18\x03 \x01(\x0b\x32\x11.lading.v1.Distro\x12\x10\n\x08image_id\x18\x04 \x01(\t2H\n\x08Importer\x12<\n\nImportSbom\x12\x1a.lading.v1.ImportSbomChunk\x1a\x10.lading.v1.Image(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15protos/importer.proto\x12\tlading.v1\x1a\x14protos/catalog.proto\x1a\x13protos/common.proto\x1a\x11protos/sbom.proto\"q\n\x0fImportSbomChunk\x12)\n\x06header\x18\x01 \x01(\x0b\x32\x17.lading.v1.ImportHeaderH\x00\x12+\n\x08packages\x18\x02 \x01(\x0b\x32\x17.lading.v1.PackageBatchH\x00\x42\x06\n\x04part\"4\n\x0cPackageBatch\x12$\n\x08packages\x18\x01 \x03(\x0b\x32\x12.lading.v1.Package\"\xef\x01\n\x0cImportHeader\x12\x0e\n\x06\x64igest\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12$\n\x06source\x18\x03 \x01(\x0b\x32\x14.lading.v1.SourceRef\x12%\n\x08platform\x18\x04 \x01(\x0b\x32\x13.lading.v1.Platform\x12!\n\x06\x64istro\x18\x05 \x01(\x0b\x32\x11.lading.v1.Distro\x12\x10\n\x08image_id\x18\x06 \x01(\t\x12 \n\x06layers\x18\x07 \x03(\x0b\x32\x10.lading.v1.Layer\x12\x18\n\x10\x61nalyzer_version\x18\x08 \x01(\t2H\n\x08Importer\x12<\n\nImportSbom\x12\x1a.lading.v1.ImportSbomChunk\x1a\x10.lading.v1.Image(\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.importer_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_IMPORTSBOMCHUNK']._serialized_start=77
-  _globals['_IMPORTSBOMCHUNK']._serialized_end=184
-  _globals['_IMPORTHEADER']._serialized_start=186
-  _globals['_IMPORTHEADER']._serialized_end=288
-  _globals['_IMPORTER']._serialized_start=290
-  _globals['_IMPORTER']._serialized_end=362
+  _globals['_IMPORTSBOMCHUNK']._serialized_start=98
+  _globals['_IMPORTSBOMCHUNK']._serialized_end=211
+  _globals['_PACKAGEBATCH']._serialized_start=213
+  _globals['_PACKAGEBATCH']._serialized_end=265
+  _globals['_IMPORTHEADER']._serialized_start=268
+  _globals['_IMPORTHEADER']._serialized_end=507
+  _globals['_IMPORTER']._serialized_start=509
+  _globals['_IMPORTER']._serialized_end=581
 # @@protoc_insertion_point(module_scope)

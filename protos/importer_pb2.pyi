@@ -3,8 +3,11 @@
 isort:skip_file
 The importer: receives the results of distributed analysis, made where the image is."""
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
+from protos import common_pb2 as _common_pb2
 from protos import sbom_pb2 as _sbom_pb2
 import builtins as _builtins
 import sys
@@ -22,26 +25,46 @@ class ImportSbomChunk(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     HEADER_FIELD_NUMBER: _builtins.int
-    PACKAGE_FIELD_NUMBER: _builtins.int
+    PACKAGES_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def header(self) -> Global___ImportHeader: ...
     @_builtins.property
-    def package(self) -> _sbom_pb2.Package: ...
+    def packages(self) -> Global___PackageBatch: ...
     def __init__(
         self,
         *,
         header: Global___ImportHeader | None = ...,
-        package: _sbom_pb2.Package | None = ...,
+        packages: Global___PackageBatch | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["header", b"header", "package", b"package", "part", b"part"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["header", b"header", "packages", b"packages", "part", b"part"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["header", b"header", "package", b"package", "part", b"part"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["header", b"header", "packages", b"packages", "part", b"part"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_part: _TypeAlias = _typing.Literal["header", "package"]  # noqa: Y015
+    _WhichOneofReturnType_part: _TypeAlias = _typing.Literal["header", "packages"]  # noqa: Y015
     _WhichOneofArgType_part: _TypeAlias = _typing.Literal["part", b"part"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_part) -> _WhichOneofReturnType_part | None: ...
 
 Global___ImportSbomChunk: _TypeAlias = ImportSbomChunk  # noqa: Y015
+
+@_typing.final
+class PackageBatch(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PACKAGES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def packages(self) -> _containers.RepeatedCompositeFieldContainer[_sbom_pb2.Package]: ...
+    def __init__(
+        self,
+        *,
+        packages: _abc.Iterable[_sbom_pb2.Package] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["packages", b"packages"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PackageBatch: _TypeAlias = PackageBatch  # noqa: Y015
 
 @_typing.final
 class ImportHeader(_message.Message):
@@ -49,25 +72,40 @@ class ImportHeader(_message.Message):
 
     DIGEST_FIELD_NUMBER: _builtins.int
     REFERENCE_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    PLATFORM_FIELD_NUMBER: _builtins.int
     DISTRO_FIELD_NUMBER: _builtins.int
     IMAGE_ID_FIELD_NUMBER: _builtins.int
+    LAYERS_FIELD_NUMBER: _builtins.int
+    ANALYZER_VERSION_FIELD_NUMBER: _builtins.int
     digest: _builtins.str
     """The digest of the analyzed image's manifest and the reference it was analyzed by."""
     reference: _builtins.str
     image_id: _builtins.str
+    analyzer_version: _builtins.str
+    @_builtins.property
+    def source(self) -> _common_pb2.SourceRef: ...
+    @_builtins.property
+    def platform(self) -> _common_pb2.Platform: ...
     @_builtins.property
     def distro(self) -> _sbom_pb2.Distro: ...
+    @_builtins.property
+    def layers(self) -> _containers.RepeatedCompositeFieldContainer[_sbom_pb2.Layer]: ...
     def __init__(
         self,
         *,
         digest: _builtins.str = ...,
         reference: _builtins.str = ...,
+        source: _common_pb2.SourceRef | None = ...,
+        platform: _common_pb2.Platform | None = ...,
         distro: _sbom_pb2.Distro | None = ...,
         image_id: _builtins.str = ...,
+        layers: _abc.Iterable[_sbom_pb2.Layer] | None = ...,
+        analyzer_version: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["distro", b"distro"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["distro", b"distro", "platform", b"platform", "source", b"source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["digest", b"digest", "distro", b"distro", "image_id", b"image_id", "reference", b"reference"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyzer_version", b"analyzer_version", "digest", b"digest", "distro", b"distro", "image_id", b"image_id", "layers", b"layers", "platform", b"platform", "reference", b"reference", "source", b"source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

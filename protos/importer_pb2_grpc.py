@@ -46,7 +46,8 @@ class ImporterServicer:
     """Missing associated documentation comment in .proto file."""
 
     def ImportSbom(self, request_iterator, context):
-        """Imports an SBOM that a client produced, streamed in chunks.
+        """Imports an SBOM that a client produced: one header, then its packages in any number of
+        chunks, so that no message has to hold a whole SBOM.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

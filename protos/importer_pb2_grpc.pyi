@@ -33,13 +33,17 @@ class ImporterStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> ImporterAsyncStub: ...
     ImportSbom: _grpc.StreamUnaryMultiCallable[_importer_pb2.ImportSbomChunk, _catalog_pb2.Image]
-    """Imports an SBOM that a client produced, streamed in chunks."""
+    """Imports an SBOM that a client produced: one header, then its packages in any number of
+    chunks, so that no message has to hold a whole SBOM.
+    """
 
 @_typing.type_check_only
 class ImporterAsyncStub(ImporterStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     ImportSbom: _aio.StreamUnaryMultiCallable[_importer_pb2.ImportSbomChunk, _catalog_pb2.Image]  # type: ignore[assignment]
-    """Imports an SBOM that a client produced, streamed in chunks."""
+    """Imports an SBOM that a client produced: one header, then its packages in any number of
+    chunks, so that no message has to hold a whole SBOM.
+    """
 
 class ImporterServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -48,6 +52,8 @@ class ImporterServicer(metaclass=_abc_1.ABCMeta):
         request_iterator: _MaybeAsyncIterator[_importer_pb2.ImportSbomChunk],
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.Image, _abc.Awaitable[_catalog_pb2.Image]]:
-        """Imports an SBOM that a client produced, streamed in chunks."""
+        """Imports an SBOM that a client produced: one header, then its packages in any number of
+        chunks, so that no message has to hold a whole SBOM.
+        """
 
 def add_ImporterServicer_to_server(servicer: ImporterServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -14,6 +14,7 @@ from client.connection import Connection, connect
 from client.errors import CliError
 from client.output import print_fields, print_json, print_table
 from client.views import (
+    OS_PACKAGE_TYPES,
     evaluation_view,
     finding_view,
     image_view,
@@ -27,7 +28,7 @@ WAIT_POLL_SECONDS = 0.5
 # How long `image wait` and `image add --wait` wait by default, in seconds.
 DEFAULT_WAIT_SECONDS = 1800.0
 
-CONTENT_TYPES = {"os": {"deb"}, "python": {"python"}}
+CONTENT_TYPES = {"os": OS_PACKAGE_TYPES, "python": frozenset({"python"})}
 VULN_SCOPES = {
     "all": scanner_pb2.VULNERABILITY_SCOPE_ALL,
     "os": scanner_pb2.VULNERABILITY_SCOPE_OS,
@@ -192,7 +193,7 @@ def content(args: argparse.Namespace) -> int:
                 p.version,
                 p.type,
                 p.architecture,
-                f"{p.source_name} {p.source_version}" if p.type == "deb" else p.path,
+                f"{p.source_name} {p.source_version}" if p.type in OS_PACKAGE_TYPES else p.path,
             ]
             for p in packages
         ],
