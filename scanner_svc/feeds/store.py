@@ -1,8 +1,10 @@
-"""Storing a loaded feed: the sync replaces the whole feed in one transaction.
+"""Storing a loaded feed: each ecosystem a sync delivers is replaced, in one transaction.
 
-A sync is a full snapshot, as grype and Anchore replace their databases: a record absent from
-the new path is gone afterwards. The old feed stays intact until the new one is committed, and
-a path that cannot be loaded never reaches the database.
+A sync is a full snapshot of the ecosystems it holds, as grype and Anchore replace a feed group:
+a record of those ecosystems absent from the new path is gone afterwards, while ecosystems the
+path does not hold keep their records, so that syncing OSV's per-ecosystem downloads one after
+another builds up the whole feed. The old records stay intact until the new ones are committed,
+and a path that cannot be loaded never reaches the database.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +24,8 @@ from scanner_svc.feeds.loader import FeedSnapshot, SkippedFile, load_feed
 from scanner_svc.feeds.osv import OsvRecord
 from scanner_svc.severity import base_score, severity_of_score
 from scanner_svc.tables import Advisory, AffectedPackage, FeedSync
+
+Row = TypeVar("Row")
 
 INSERT_BATCH = 1000
 """Rows per INSERT statement (default 1000), to keep each statement's parameters bounded."""
@@ -47,8 +51,12 @@ async def sync_feeds(sessions: async_sessionmaker[AsyncSession], path: Path) -> 
     synced_at = datetime.now(UTC)
 
     async with sessions() as session, session.begin():
-        await session.execute(delete(AffectedPackage))
-        await session.execute(delete(Advisory))
+        replaced = await _advisories_replaced(session, snapshot)
+        for ids in _batches(replaced):
+            await session.execute(
+                delete(AffectedPackage).where(AffectedPackage.advisory_id.in_(ids))
+            )
+            await session.execute(delete(Advisory).where(Advisory.id.in_(ids)))
         for batch in _batches([_advisory_row(r) for r in snapshot.records]):
             await session.execute(insert(Advisory), batch)
         for batch in _batches(list(_index_rows(snapshot.records))):
@@ -67,6 +75,17 @@ async def sync_feeds(sessions: async_sessionmaker[AsyncSession], path: Path) -> 
         generation = sync.id
 
     return _result(snapshot, generation, synced_at)
+
+
+async def _advisories_replaced(session: AsyncSession, snapshot: FeedSnapshot) -> list[str]:
+    """The stored advisories the snapshot supersedes: those naming any ecosystem it delivers,
+    and any it delivers again under the same id."""
+    covered = await session.scalars(
+        select(AffectedPackage.advisory_id)
+        .where(AffectedPackage.ecosystem.in_(list(snapshot.counts)))
+        .distinct()
+    )
+    return sorted({*covered, *(record.id for record in snapshot.records)})
 
 
 def _result(snapshot: FeedSnapshot, generation: int, synced_at: datetime) -> SyncResult:
@@ -109,7 +128,7 @@ def _index_rows(records: Sequence[OsvRecord]) -> Iterator[dict[str, Any]]:
             yield {"ecosystem": ecosystem, "name": name, "advisory_id": record.id}
 
 
-def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _batches(rows: list[Row]) -> Iterator[list[Row]]:
     """`rows` in slices of at most `INSERT_BATCH`."""
     for start in range(0, len(rows), INSERT_BATCH):
         yield rows[start : start + INSERT_BATCH]

@@ -105,7 +105,9 @@ async def test_a_zip_archive_is_a_feed(empty_db: Database, shared: Path, tmp_pat
     assert len(await _advisory_ids(empty_db)) == 75
 
 
-async def test_a_sync_replaces_the_whole_feed(empty_db: Database, tmp_path: Path) -> None:
+async def test_a_sync_replaces_the_ecosystems_it_delivers(
+    empty_db: Database, tmp_path: Path
+) -> None:
     first = await sync_feeds(empty_db.sessions, _small_feed(tmp_path / "first"))
     other = write_records(
         tmp_path / "second", [osv_record("PYSEC-2099-9", "PyPI", "other", [{"introduced": "0"}])]
@@ -114,7 +116,16 @@ async def test_a_sync_replaces_the_whole_feed(empty_db: Database, tmp_path: Path
     second = await sync_feeds(empty_db.sessions, other)
 
     assert second.generation == first.generation + 1
-    assert await _advisory_ids(empty_db) == ["PYSEC-2099-9"]
+    assert await _advisory_ids(empty_db) == ["DEBIAN-CVE-2099-2", "PYSEC-2099-9"]
+
+
+async def test_per_ecosystem_syncs_build_up_the_whole_feed(
+    empty_db: Database, shared: Path
+) -> None:
+    for ecosystem in ("Debian", "PyPI", "Go", "npm", "Maven"):
+        await sync_feeds(empty_db.sessions, shared / "vulndata" / "osv" / ecosystem)
+
+    assert len(await _advisory_ids(empty_db)) == sum(FEED_COUNTS.values())
 
 
 @pytest.mark.parametrize(
