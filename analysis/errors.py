@@ -33,3 +33,9 @@ class CorruptImageError(AnalysisError):
 
 class DigestMismatchError(CorruptImageError):
     """A blob's content does not match the digest that names it."""
+
+
+class AnalysisLimitError(AnalysisError):
+    """The image holds more than the analysis reads: a file the catalogers need over the
+    per-file limit, or more such content than the per-image limit. The analysis stops rather
+    than report an image without what it could not read."""

@@ -22,12 +22,20 @@ from enum import StrEnum
 import zstandard
 
 from analysis.digest import CHUNK_SIZE, DigestReader, Readable
-from analysis.errors import AnalysisError, CorruptImageError, DigestMismatchError
+from analysis.errors import (
+    AnalysisError,
+    AnalysisLimitError,
+    CorruptImageError,
+    DigestMismatchError,
+)
 from analysis.filesystem import EntryKind
 
-# The largest file whose content a layer read holds in memory, in bytes (128 MiB). Bigger
-# files are indexed but read as absent; the cap keeps one huge file from exhausting memory.
+# The largest file whose content a layer read holds in memory, in bytes (128 MiB). A file the
+# catalogers need that is bigger stops the analysis; the cap keeps one huge file from
+# exhausting memory.
 DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024
+# The most bytes of file content held for one image's catalogers (default 512 MiB).
+DEFAULT_MAX_KEPT_BYTES = 512 * 1024 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -175,12 +183,22 @@ def _entry(
 
     content = None
     whiteout = posixpath.basename(path).startswith(".wh.")
-    if member.size <= max_file_bytes and not whiteout and keep(path):
+    if not whiteout and keep(path):
+        check_file_size(path, member.size, max_file_bytes)
         file = tar.extractfile(member)
         content = file.read() if file is not None else None
         if content is not None and len(content) != member.size:
             raise tarfile.ReadError(f"{path} ends after {len(content)} of {member.size} bytes")
     return LayerEntry(path, EntryKind.FILE, member.size, mode, content=content)
+
+
+def check_file_size(path: str, size: int, max_file_bytes: int) -> None:
+    """Refuse a file the catalogers need that is over the per-file limit."""
+    if size > max_file_bytes:
+        raise AnalysisLimitError(
+            f"{path} has {size} bytes, over the limit of {max_file_bytes} bytes for a file "
+            "the catalogers read"
+        )
 
 
 def _drain(stream: Readable) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from analysis.layers import DEFAULT_MAX_FILE_BYTES
+from analysis.layers import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_KEPT_BYTES
 from analysis.platform import DEFAULT_PLATFORM, Platform
 from analysis.reference import ImageReference, SourceKind
 from analysis.sources.assemble import LayerOpener, Resolution, read_content
@@ -60,12 +60,14 @@ def read_image(
     keep: Callable[[str], bool],
     *,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_kept_bytes: int = DEFAULT_MAX_KEPT_BYTES,
 ) -> ImageContent:
     """Read an image's layers once, in order, into its squashed filesystem.
 
     `keep(path)` (the absolute path as a layer writes it, e.g. `/var/lib/dpkg/status`) says
-    which regular files' content to hold, so that `filesystem.read()` can return it; files
-    larger than `max_file_bytes` bytes (default 128 MiB) are never held. Every other path is
+    which regular files' content to hold, so that `filesystem.read()` can return it. A kept
+    file over `max_file_bytes` (default 128 MiB), or kept files adding up to more than
+    `max_kept_bytes` (default 512 MiB), raise AnalysisLimitError. Every other path is
     indexed without content. As layers stream past before any symlink can be resolved, `keep`
     sees a file's own path: a file read later through a symlink (`/etc/os-release` pointing
     at `/usr/lib/os-release`) is there only if `keep` accepted its real path, and a hardlink
@@ -76,7 +78,7 @@ def read_image(
         return read_directory(ref, keep, max_file_bytes)
 
     with _opened(ref, platform, credentials) as (resolution, opener):
-        return read_content(resolution, opener, keep, max_file_bytes)
+        return read_content(resolution, opener, keep, max_file_bytes, max_kept_bytes)
 
 
 @contextmanager

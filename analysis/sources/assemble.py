@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from analysis.digest import Readable
-from analysis.errors import CorruptImageError, DigestMismatchError
-from analysis.layers import DEFAULT_MAX_FILE_BYTES, Compression, LayerEntry, read_layer
+from analysis.errors import AnalysisLimitError, CorruptImageError, DigestMismatchError
+from analysis.layers import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_KEPT_BYTES,
+    Compression,
+    LayerEntry,
+    read_layer,
+)
 from analysis.model import LayerInfo
 from analysis.platform import Platform
 from analysis.reference import ImageReference
@@ -89,16 +95,28 @@ def read_content(
     opener: LayerOpener,
     keep: Callable[[str], bool],
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_kept_bytes: int = DEFAULT_MAX_KEPT_BYTES,
 ) -> ImageContent:
-    """Read every layer of a resolved image in order and squash them into one filesystem."""
+    """Read every layer of a resolved image in order and squash them into one filesystem.
+
+    At most `max_kept_bytes` of file content (default 512 MiB) is held over all layers."""
     filesystem = SquashedFileSystem()
     infos: list[LayerInfo] = []
+    kept = 0
 
     for index, (layer, diff_id) in enumerate(
         zip(resolution.layers, resolution.diff_ids, strict=True)
     ):
 
         def apply(entry: LayerEntry, index: int = index) -> None:
+            nonlocal kept
+            if entry.content is not None:
+                kept += len(entry.content)
+                if kept > max_kept_bytes:
+                    raise AnalysisLimitError(
+                        f"the files the catalogers read add up to more than {max_kept_bytes} "
+                        f"bytes (at {entry.path} in layer {index + 1})"
+                    )
             filesystem.apply(entry, index)
 
         with opener.open_layer(layer) as blob:

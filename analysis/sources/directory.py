@@ -19,7 +19,7 @@ from collections.abc import Callable
 from analysis.digest import sha256_digest
 from analysis.errors import ImageNotFoundError
 from analysis.filesystem import EntryKind
-from analysis.layers import DEFAULT_MAX_FILE_BYTES
+from analysis.layers import DEFAULT_MAX_FILE_BYTES, check_file_size
 from analysis.reference import ImageReference
 from analysis.sources.model import ImageContent, ResolvedImage
 from analysis.squash import FileTree, Node
@@ -93,8 +93,9 @@ class DirectoryFileSystem(FileTree):
 
     def _content(self, path: str, node: Node) -> bytes | None:
         """Read a kept file from disk, refusing any host path that leaves the root."""
-        if node.size > self._max_file_bytes or not self._keep(path):
+        if not self._keep(path):
             return None
+        check_file_size(path, node.size, self._max_file_bytes)
 
         host_path = os.path.join(self._host_root, path.lstrip("/"))
         if os.path.realpath(os.path.dirname(host_path)) != os.path.dirname(host_path):
@@ -109,7 +110,8 @@ class DirectoryFileSystem(FileTree):
             if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
                 return None
             data = file.read(self._max_file_bytes + 1)
-        return data if len(data) <= self._max_file_bytes else None
+        check_file_size(path, len(data), self._max_file_bytes)
+        return data
 
 
 def read_directory(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import zstandard
 
-from analysis.errors import CorruptImageError, DigestMismatchError
+from analysis.errors import AnalysisLimitError, CorruptImageError, DigestMismatchError
 from analysis.filesystem import EntryKind
 from analysis.layers import Compression, LayerEntry, LayerSummary, normalize_path, read_layer
 from tests.analysis.oci_builder import (
@@ -96,10 +96,17 @@ def test_only_kept_files_carry_content() -> None:
     assert contents["/var/lib/dpkg/status"] is None
 
 
-def test_files_over_the_cap_are_indexed_without_content() -> None:
+def test_a_wanted_file_over_the_cap_stops_the_analysis() -> None:
+    raw = tar_bytes([file("small", b"y" * 10), file("big", b"x" * 2000)])
+
+    with pytest.raises(AnalysisLimitError, match="/big has 2000 bytes"):
+        read(raw, keep=("/big", "/small"), max_file_bytes=1000)
+
+
+def test_files_over_the_cap_that_nobody_wants_are_indexed() -> None:
     raw = tar_bytes([file("big", b"x" * 2000), file("small", b"y" * 10)])
 
-    entries, _ = read(raw, keep=("/big", "/small"), max_file_bytes=1000)
+    entries, _ = read(raw, keep=("/small",), max_file_bytes=1000)
 
     assert [(e.path, e.size, e.content) for e in entries] == [
         ("/big", 2000, None),
@@ -183,7 +190,7 @@ def test_truncated_plain_tar_is_corrupt() -> None:
     raw = tar_bytes([file("data", b"z" * 5000)])[:2048]
 
     with pytest.raises(CorruptImageError, match="not a readable tar stream"):
-        read(raw, keep=("/data",))
+        read(raw, keep=("/data",), max_file_bytes=10_000)
 
 
 def test_garbage_is_not_a_tar() -> None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from analysis.errors import (
+    AnalysisLimitError,
     CorruptImageError,
     DigestMismatchError,
     ImageNotFoundError,
@@ -642,13 +643,18 @@ def test_dir_source_refuses_a_file_swapped_for_a_symlink_after_indexing(rootfs: 
 # Options and details.
 
 
-def test_max_file_bytes_caps_held_content(shared: Path) -> None:
+def test_a_wanted_file_over_max_file_bytes_stops_the_read(shared: Path) -> None:
     ref = parse_reference(f"oci-dir:{shared / 'cases' / 'C14' / 'image'}")
 
-    content = read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_file_bytes=100)
+    with pytest.raises(AnalysisLimitError, match="over the limit of 100 bytes"):
+        read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_file_bytes=100)
 
-    assert content.filesystem.read("/var/lib/dpkg/status") is None
-    assert content.filesystem.read("/opt/plugins/node_modules/lodash/package.json") is not None
+
+def test_too_much_wanted_content_stops_the_read(shared: Path) -> None:
+    ref = parse_reference(f"oci-dir:{shared / 'cases' / 'C14' / 'image'}")
+
+    with pytest.raises(AnalysisLimitError, match="add up to more than 1000 bytes"):
+        read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_kept_bytes=1000)
 
 
 def test_entry_layers_point_at_the_writing_layer(c14: ImageContent) -> None:
