@@ -84,6 +84,7 @@ class ImageCatalog:
                 self._queue.enqueue(session, image)
             elif force:
                 await self._requeue(session, image)
+                self._set_source(image, resolved)
             await self._tag(session, account, image, str(reference))
 
         await self._queue.notify()
@@ -136,10 +137,15 @@ class ImageCatalog:
         """The SBOM of an analyzed image."""
         async with self._sessions() as session:
             image = await self._find(session, account, text)
+            if image.analysis_status == AnalysisStatus.ANALYSIS_FAILED:
+                raise ConflictError(
+                    f"the analysis of image {image.digest} failed: {image.failure_reason}; "
+                    "fix the cause, then analyze it again with `lading image add --force`"
+                )
             if image.analysis_status != AnalysisStatus.ANALYZED:
                 raise ConflictError(
-                    f"image {image.digest} is {image.analysis_status}, not analyzed; "
-                    "its content is known once analysis completes"
+                    f"image {image.digest} is {image.analysis_status}, not analyzed yet; "
+                    "its content is known once its analysis completes (`lading image wait`)"
                 )
             return await load_sbom(session, image)
 
@@ -157,19 +163,26 @@ class ImageCatalog:
         await self._queue.discard_tasks(session, image)
         self._queue.enqueue(session, image)
 
-    @staticmethod
-    def _new_image(account: str, resolved: ResolvedImage, platform: Platform) -> Image:
-        reference = resolved.reference
-        return Image(
+    @classmethod
+    def _new_image(cls, account: str, resolved: ResolvedImage, platform: Platform) -> Image:
+        image = Image(
             account=account,
             digest=resolved.digest,
             image_id=resolved.image_id,
-            source_kind=reference.kind.value,
-            source_location=reference.location,
-            source_tag=reference.tag,
             platform=str(resolved.platform or platform),
             analysis_status=INITIAL_STATUS.value,
         )
+        cls._set_source(image, resolved)
+        return image
+
+    @staticmethod
+    def _set_source(image: Image, resolved: ResolvedImage) -> None:
+        """Read the image from where it was last added: a re-analysis with `--force` pulls
+        from the reference just given, which may be the only one still reachable."""
+        reference = resolved.reference
+        image.source_kind = reference.kind.value
+        image.source_location = reference.location
+        image.source_tag = reference.tag
 
     @staticmethod
     async def _tag(session: AsyncSession, account: str, image: Image, reference: str) -> None:

@@ -16,7 +16,9 @@ from common.secretbox import SecretBox
 def normalize_host(host: str) -> str:
     """`HOST[:PORT]` in lower case, without a scheme or a trailing slash."""
     text = host.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
-    if not text or "/" in text:
+    name, _, port = text.rpartition(":") if ":" in text else (text, "", "")
+    valid_port = not port or (port.isdigit() and 0 < int(port) < 65536)
+    if not name or "/" in text or not valid_port:
         raise InvalidRequestError(f"{host!r} is not a registry host; expected HOST[:PORT]")
     # Docker Hub answers under several names; references always name it docker.io.
     return DOCKER_HUB if text in DOCKER_HUB_ALIASES else text

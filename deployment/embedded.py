@@ -21,7 +21,7 @@ from catalog_svc.service import CatalogService
 from catalog_svc.tables import create_tables as create_catalog_tables
 from common import logging as lading_logging
 from common.analyzer_token import AnalyzerTokenError, load_or_create
-from common.db import create_engine, session_factory, sqlite_url
+from common.db import SQLITE_FILE, create_engine, session_factory, sqlite_url
 from common.secretbox import SecretBox, SecretKeyError
 from importer_svc.service import ImporterService
 from protos import catalog_pb2_grpc, importer_pb2_grpc, queue_pb2_grpc, scanner_pb2_grpc
@@ -65,6 +65,13 @@ def local_address(listen: str, port: int) -> str:
     return f"{host}:{port}"
 
 
+def restrict_database_files(data_dir: Path) -> None:
+    """Make the database readable by its owner only: it holds (encrypted) registry secrets
+    and everything known about the images."""
+    for path in data_dir.glob(f"{SQLITE_FILE}*"):
+        path.chmod(0o600)
+
+
 async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     """Run until `stop` is set, then stop the analyzer first so its tasks are re-queued."""
     try:
@@ -77,6 +84,7 @@ async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     engine = create_engine(sqlite_url(settings.data_dir))
     await create_catalog_tables(engine)
     await create_scanner_tables(engine)
+    restrict_database_files(settings.data_dir)
     sessions = session_factory(engine)
 
     queue = TaskQueue(sessions, lease_seconds=settings.lease_seconds)

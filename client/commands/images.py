@@ -37,6 +37,17 @@ VULN_SCOPES = {
 EXIT_STOP = 1
 
 
+def seconds(text: str) -> float:
+    """A positive number of seconds, for `--timeout`."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 def client_reference(text: str) -> str:
     """The reference as the deployment must see it: local paths made absolute here."""
     if text.startswith("sha256:"):
@@ -288,7 +299,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     adding.add_argument("--platform", help="os/arch[/variant] for multi-platform images")
     adding.add_argument("--wait", action="store_true", help="wait until the analysis ends")
     adding.add_argument("--force", action="store_true", help="analyze a known image again")
-    adding.add_argument("--timeout", type=float, default=DEFAULT_WAIT_SECONDS, help="seconds")
+    adding.add_argument("--timeout", type=seconds, default=DEFAULT_WAIT_SECONDS, help="seconds")
     adding.set_defaults(handler=add)
 
     command("list", "list the images", with_reference=False).set_defaults(handler=list_images)
@@ -296,7 +307,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     command("delete", "delete an image and its results").set_defaults(handler=delete)
 
     waiting = command("wait", "wait until an image is analyzed")
-    waiting.add_argument("--timeout", type=float, default=DEFAULT_WAIT_SECONDS, help="seconds")
+    waiting.add_argument("--timeout", type=seconds, default=DEFAULT_WAIT_SECONDS, help="seconds")
     waiting.set_defaults(handler=wait)
 
     listing = command("content", "list the packages found in an image")

@@ -189,3 +189,18 @@ async def test_release_all_requeues_leftover_leases(catalog: Catalog) -> None:
 
     assert await catalog.queue.release_all(why="deployment restarted") == 1
     assert (await catalog.images.get("admin", REF)).analysis_status == AnalysisStatus.NOT_ANALYZED
+
+
+async def test_force_reads_from_the_reference_just_given(catalog: Catalog) -> None:
+    other = "mirror.example:5000/app:1.0"
+    catalog.resolver.digests[REF] = DIGEST
+    catalog.resolver.digests[other] = DIGEST
+    await catalog.images.add("admin", REF, DEFAULT_PLATFORM, force=False)
+    task = await catalog.queue.claim("analyzer-1")
+    assert task is not None
+    await catalog.queue.fail(task.task_id, task.lease_id, "registry gone", True)
+
+    image = await catalog.images.add("admin", other, DEFAULT_PLATFORM, force=True)
+
+    assert image.source_location == "mirror.example:5000/app"
+    assert sorted(tag.reference for tag in image.tags) == sorted([REF, other])

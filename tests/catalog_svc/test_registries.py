@@ -39,3 +39,15 @@ async def test_bad_host_and_unknown_registry(catalog: Catalog) -> None:
         await catalog.registries.add("admin", "host/with/path", False, "", "")
     with pytest.raises(RegistryNotFoundError):
         await catalog.registries.delete("admin", "nowhere:5000")
+
+
+@pytest.mark.parametrize("host", ["a:99999", "a:0", "a:x", ":5000", "a/b"])
+async def test_hosts_that_cannot_be_registries(catalog: Catalog, host: str) -> None:
+    with pytest.raises(InvalidRequestError, match="expected HOST"):
+        await catalog.registries.add("admin", host, False, "", "")
+
+
+async def test_docker_hub_aliases_are_one_registry(catalog: Catalog) -> None:
+    await catalog.registries.add("admin", "index.docker.io", False, "alice", PASSWORD)
+
+    assert await catalog.registries.credentials("admin", "docker.io") is not None
