@@ -9,7 +9,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from analysis.platform import Platform
+from analysis.errors import ImageNotFoundError as MissingImageError
+from analysis.platform import DEFAULT_PLATFORM, Platform, platform_matches
 from analysis.reference import ImageReference, SourceKind, parse_reference
 from analysis.sources import RegistryCredentials, ResolvedImage, resolve_image
 from catalog_svc.errors import (
@@ -62,7 +63,7 @@ class ImageCatalog:
         self._registries = registries
         self._resolve = resolver
 
-    async def add(self, account: str, text: str, platform: Platform, force: bool) -> Image:
+    async def add(self, account: str, text: str, platform: Platform | None, force: bool) -> Image:
         """Pin the reference to a digest now and queue the image, unless it is known already.
 
         A known image is not duplicated: its new reference is recorded, and with `force` it is
@@ -72,13 +73,17 @@ class ImageCatalog:
         credentials = None
         if reference.kind is SourceKind.REGISTRY:
             credentials = await self._registries.credentials(account, reference.registry_host)
-        resolved = await asyncio.to_thread(self._resolve, reference, platform, credentials)
+        wanted = platform or DEFAULT_PLATFORM
+        resolved = await asyncio.to_thread(self._resolve, reference, wanted, credentials)
+        offered = resolved.platform
+        if platform is not None and offered is not None and not platform_matches(platform, offered):
+            raise MissingImageError(f"{reference} is an image for {offered}, not for {platform}")
 
         async with self._sessions() as session, session.begin():
             image = await self._by_digest(session, account, resolved.digest)
             created = image is None
             if image is None:
-                image = self._new_image(account, resolved, platform)
+                image = self._new_image(account, resolved, wanted)
                 session.add(image)
                 await session.flush()
                 self._queue.enqueue(session, image)

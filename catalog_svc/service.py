@@ -9,7 +9,7 @@ import grpc
 import structlog
 from sqlalchemy.exc import OperationalError
 
-from analysis.platform import DEFAULT_PLATFORM, Platform
+from analysis.platform import Platform
 from catalog_svc.convert import image_message, registry_message
 from catalog_svc.grpc_errors import HANDLED, status_code
 from catalog_svc.images import ImageCatalog
@@ -51,9 +51,10 @@ async def answer(context: Context, call: Awaitable[T]) -> T:
         raise
 
 
-def platform_of(message: common_pb2.Platform) -> Platform:
+def platform_of(message: common_pb2.Platform) -> Platform | None:
+    """The platform asked for, or None when the request names none."""
     if not message.os and not message.architecture:
-        return DEFAULT_PLATFORM
+        return None
     return Platform(message.os or "linux", message.architecture, message.variant)
 
 

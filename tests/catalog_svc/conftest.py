@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import ImageNotFoundError
-from analysis.platform import Platform
+from analysis.platform import DEFAULT_PLATFORM, Platform
 from analysis.reference import ImageReference
 from analysis.sources import RegistryCredentials, ResolvedImage
 from catalog_svc.images import ImageCatalog
@@ -38,7 +38,10 @@ class FakeResolver:
         if key not in self.digests:
             raise ImageNotFoundError(f"no image {key}")
         digest = self.digests[key]
-        return ResolvedImage(reference.with_digest(digest), digest, "sha256:" + "c" * 64, platform)
+        # A single-platform image, as most registries serve.
+        return ResolvedImage(
+            reference.with_digest(digest), digest, "sha256:" + "c" * 64, DEFAULT_PLATFORM
+        )
 
 
 @dataclass

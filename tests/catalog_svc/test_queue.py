@@ -204,3 +204,14 @@ async def test_force_reads_from_the_reference_just_given(catalog: Catalog) -> No
 
     assert image.source_location == "mirror.example:5000/app"
     assert sorted(tag.reference for tag in image.tags) == sorted([REF, other])
+
+
+async def test_an_image_for_another_platform_is_refused(catalog: Catalog) -> None:
+    from analysis.errors import ImageNotFoundError as MissingImage
+    from analysis.platform import Platform
+
+    catalog.resolver.digests[REF] = DIGEST
+
+    with pytest.raises(MissingImage, match="is an image for linux/amd64, not for linux/arm64"):
+        await catalog.images.add("admin", REF, Platform("linux", "arm64"), force=False)
+    assert await catalog.images.list("admin") == []
