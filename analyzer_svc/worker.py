@@ -108,37 +108,12 @@ class Analyzer:
             )
         except AnalysisError as error:
             task_log.warning("analysis_failed", reason=str(error), retryable=error.retryable)
-            await self._report(
-                task_log,
-                self._queue.FailTask(
-                    metadata=self._metadata,
-                    request=queue_pb2.FailTaskRequest(
-                        task_id=task.task_id,
-                        lease_id=task.lease_id,
-                        analyzer_id=self.analyzer_id,
-                        reason=str(error),
-                        retryable=error.retryable,
-                    ),
-                ),
-            )
+            await self._fail(task_log, task, str(error), error.retryable)
             return
         except Exception as error:
             task_log.exception("analysis_crashed")
-            await self._report(
-                task_log,
-                self._queue.FailTask(
-                    metadata=self._metadata,
-                    request=queue_pb2.FailTaskRequest(
-                        task_id=task.task_id,
-                        lease_id=task.lease_id,
-                        analyzer_id=self.analyzer_id,
-                        reason=(
-                            f"the analyzer failed unexpectedly ({type(error).__name__}: {error})"
-                        ),
-                        retryable=True,
-                    ),
-                ),
-            )
+            reason = f"the analyzer failed unexpectedly ({type(error).__name__}: {error})"
+            await self._fail(task_log, task, reason, retryable=True)
             return
 
         task_log.info("analysis_finished", packages=len(sbom.packages))
@@ -151,6 +126,27 @@ class Analyzer:
                     lease_id=task.lease_id,
                     analyzer_id=self.analyzer_id,
                     sbom=sbom_message(sbom),
+                ),
+            ),
+        )
+
+    async def _fail(
+        self,
+        task_log: structlog.stdlib.BoundLogger,
+        task: queue_pb2.AnalysisTask,
+        reason: str,
+        retryable: bool,
+    ) -> None:
+        await self._report(
+            task_log,
+            self._queue.FailTask(
+                metadata=self._metadata,
+                request=queue_pb2.FailTaskRequest(
+                    task_id=task.task_id,
+                    lease_id=task.lease_id,
+                    analyzer_id=self.analyzer_id,
+                    reason=reason,
+                    retryable=retryable,
                 ),
             ),
         )
