@@ -10,8 +10,8 @@ DEBIAN_PACKAGES := docker-registry skopeo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -e '.[dev]'
 	touch $(STAMP)
 
 # The Debian packages that the end-to-end tests start (a registry) or use (skopeo to push).
