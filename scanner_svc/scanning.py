@@ -6,6 +6,7 @@ happened since, a later request for the same image reads them back instead of ma
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,6 +102,7 @@ class Scanner:
                 return ScanResult(image_digest, tuple(stored), generation, synced_at, reused=True)
             candidates = await candidate_records(session, {t.key for t in targets})
 
-        findings = match_sbom(targets, candidates)
+        # Matching is CPU work; the event loop also serves every other request meanwhile.
+        findings = await asyncio.to_thread(match_sbom, targets, candidates)
         await store_findings(self._sessions, image_digest, generation, fingerprint, findings)
         return ScanResult(image_digest, tuple(findings), generation, synced_at, reused=False)

@@ -19,10 +19,18 @@ INSERT_BATCH = 1000
 """Finding rows per INSERT statement (default 1000)."""
 
 
+MATCHING_VERSION = "1"
+"""Changes whenever matching or severity rules change, so that stored findings computed by
+older rules are computed again."""
+
+
 def sbom_fingerprint(sbom: sbom_pb2.Sbom) -> str:
-    """A digest of the SBOM's content: stored findings are reused only for the same SBOM
-    (an image re-analyzed by a newer analyzer may list different packages)."""
-    return hashlib.sha256(sbom.SerializeToString(deterministic=True)).hexdigest()
+    """A digest of the SBOM's content and of the matching rules: stored findings are reused
+    only for the same SBOM (an image re-analyzed by a newer analyzer may list different
+    packages) matched by the same rules."""
+    digest = hashlib.sha256(MATCHING_VERSION.encode() + b"\0")
+    digest.update(sbom.SerializeToString(deterministic=True))
+    return digest.hexdigest()
 
 
 async def load_findings(

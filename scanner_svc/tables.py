@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -19,6 +30,10 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 ID_LENGTH = 255
 """Longest advisory id, ecosystem, digest or version string kept, in characters."""
+
+
+# Rows rewritten on every sync or scan outrun 32-bit ids; SQLite's rowid is 64-bit already.
+ROW_ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class ScannerBase(DeclarativeBase):
@@ -53,7 +68,9 @@ class AffectedPackage(ScannerBase):
     __tablename__ = "scanner_affected_packages"
     __table_args__ = (Index("ix_scanner_affected_lookup", "ecosystem", "name"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     ecosystem: Mapped[str] = mapped_column(String(ID_LENGTH))
     name: Mapped[str] = mapped_column(String(1024))
     advisory_id: Mapped[str] = mapped_column(
@@ -66,7 +83,9 @@ class FeedSync(ScannerBase):
 
     __tablename__ = "scanner_feed_syncs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     path: Mapped[str] = mapped_column(Text)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     records: Mapped[int] = mapped_column(Integer)
@@ -91,7 +110,9 @@ class FindingRow(ScannerBase):
 
     __tablename__ = "scanner_findings"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     image_digest: Mapped[str] = mapped_column(
         ForeignKey("scanner_image_scans.image_digest", ondelete="CASCADE"), index=True
     )

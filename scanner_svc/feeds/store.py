@@ -1,10 +1,11 @@
-"""Storing a loaded feed: each ecosystem a sync delivers is replaced, in one transaction.
+"""Storing a loaded feed: the records a sync delivers are merged in, in one transaction.
 
-A sync is a full snapshot of the ecosystems it holds, as grype and Anchore replace a feed group:
-a record of those ecosystems absent from the new path is gone afterwards, while ecosystems the
-path does not hold keep their records, so that syncing OSV's per-ecosystem downloads one after
-another builds up the whole feed. The old records stay intact until the new ones are committed,
-and a path that cannot be loaded never reaches the database.
+OSV never deletes a record; it withdraws it, and a withdrawn record never matches. So a sync
+adds new records and replaces those it delivers again under the same id, and leaves every
+other record alone: syncing OSV's per-ecosystem exports one after another builds up the whole
+feed, and a multi-ecosystem record in one export cannot erase another export's records. The
+stored records stay intact until the new ones are committed, and a path that cannot be loaded
+never reaches the database.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ async def sync_feeds(sessions: async_sessionmaker[AsyncSession], path: Path) -> 
     synced_at = datetime.now(UTC)
 
     async with sessions() as session, session.begin():
-        replaced = await _advisories_replaced(session, snapshot)
+        replaced = _advisories_replaced(snapshot)
         for ids in _batches(replaced):
             await session.execute(
                 delete(AffectedPackage).where(AffectedPackage.advisory_id.in_(ids))
@@ -77,15 +78,9 @@ async def sync_feeds(sessions: async_sessionmaker[AsyncSession], path: Path) -> 
     return _result(snapshot, generation, synced_at)
 
 
-async def _advisories_replaced(session: AsyncSession, snapshot: FeedSnapshot) -> list[str]:
-    """The stored advisories the snapshot supersedes: those naming any ecosystem it delivers,
-    and any it delivers again under the same id."""
-    covered = await session.scalars(
-        select(AffectedPackage.advisory_id)
-        .where(AffectedPackage.ecosystem.in_(list(snapshot.counts)))
-        .distinct()
-    )
-    return sorted({*covered, *(record.id for record in snapshot.records)})
+def _advisories_replaced(snapshot: FeedSnapshot) -> list[str]:
+    """The stored advisories the snapshot supersedes: those it delivers again."""
+    return sorted({record.id for record in snapshot.records})
 
 
 def _result(snapshot: FeedSnapshot, generation: int, synced_at: datetime) -> SyncResult:

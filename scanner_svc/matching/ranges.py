@@ -113,10 +113,12 @@ def _parse_bounds(events: Iterable[OsvEvent], scheme: VersionScheme) -> list[_Bo
 
 
 def _sorted_events(bounds: list[_Bound]) -> list[_Bound]:
-    """`introduced: "0"` first, then by version; the sort is stable for equal versions."""
+    """`introduced: "0"` first, then by version. At equal versions an interval's end comes
+    before the next one's start, so `fixed: 1.0` then `introduced: 1.0` leaves 1.0 affected
+    whatever order the record lists them in."""
     zeros = [b for b in bounds if b.version is None]
-    keyed = [(b.version, b) for b in bounds if b.version is not None]
-    return zeros + [b for _, b in sorted(keyed, key=lambda pair: pair[0])]
+    keyed = [(b.version, b.event.kind == "introduced", b) for b in bounds if b.version is not None]
+    return zeros + [b for *_, b in sorted(keyed, key=lambda item: (item[0], item[1]))]
 
 
 def _fires(bound: _Bound, version: ParsedVersion) -> bool:

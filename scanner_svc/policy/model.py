@@ -79,9 +79,18 @@ class Policy:
         return tuple(rule for rule_set in self.rule_sets for rule in rule_set.rules)
 
 
+NOT_YET_EVALUATED = ("allowlists", "mappings", "allowlisted_images", "denylisted_images")
+
+
 def parse_policy(document: object) -> Policy:
     """A `Policy` from a decoded v2 JSON document; raises `PolicyError` on a malformed one."""
     doc = _object(document, "policy")
+    unsupported = sorted(key for key in NOT_YET_EVALUATED if doc.get(key))
+    if unsupported:
+        # Ignoring them would give a verdict the policy's author did not intend.
+        raise PolicyError(
+            f"the policy uses {', '.join(unsupported)}, which this version cannot evaluate yet"
+        )
     return Policy(
         id=_str(doc, "id", "policy"),
         name=_str(doc, "name", "policy", default=""),

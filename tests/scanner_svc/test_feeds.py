@@ -105,9 +105,7 @@ async def test_a_zip_archive_is_a_feed(empty_db: Database, shared: Path, tmp_pat
     assert len(await _advisory_ids(empty_db)) == 75
 
 
-async def test_a_sync_replaces_the_ecosystems_it_delivers(
-    empty_db: Database, tmp_path: Path
-) -> None:
+async def test_a_sync_merges_its_records_into_the_feed(empty_db: Database, tmp_path: Path) -> None:
     first = await sync_feeds(empty_db.sessions, _small_feed(tmp_path / "first"))
     other = write_records(
         tmp_path / "second", [osv_record("PYSEC-2099-9", "PyPI", "other", [{"introduced": "0"}])]
@@ -116,7 +114,22 @@ async def test_a_sync_replaces_the_ecosystems_it_delivers(
     second = await sync_feeds(empty_db.sessions, other)
 
     assert second.generation == first.generation + 1
-    assert await _advisory_ids(empty_db) == ["DEBIAN-CVE-2099-2", "PYSEC-2099-9"]
+    assert await _advisory_ids(empty_db) == ["DEBIAN-CVE-2099-2", "PYSEC-2099-1", "PYSEC-2099-9"]
+
+
+async def test_a_record_delivered_again_replaces_the_stored_one(
+    empty_db: Database, tmp_path: Path
+) -> None:
+    await sync_feeds(empty_db.sessions, _small_feed(tmp_path / "first"))
+    withdrawn = osv_record("PYSEC-2099-1", "PyPI", "Foo_Bar.baz", [{"introduced": "0"}])
+    withdrawn["withdrawn"] = "2099-01-01T00:00:00Z"
+
+    result = await sync_feeds(empty_db.sessions, write_records(tmp_path / "again", [withdrawn]))
+
+    assert result.withdrawn == 1
+    async with empty_db.sessions() as session:
+        advisory = await session.get(Advisory, "PYSEC-2099-1")
+    assert advisory is not None and advisory.withdrawn is True
 
 
 async def test_per_ecosystem_syncs_build_up_the_whole_feed(

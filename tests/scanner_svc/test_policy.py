@@ -172,8 +172,19 @@ def test_unsupported_rules_are_refused(rule: dict[str, object], message: str) ->
         validate_policy(policy)
 
 
-def test_the_v2_example_document_parses(shared: Path) -> None:
+def test_the_v2_example_document_is_refused_while_allowlists_are_not_evaluated(
+    shared: Path,
+) -> None:
     document = json.loads((shared / "policies" / "anchore-v2-example.json").read_text())
+
+    with pytest.raises(PolicyError, match=r"allowlists, .*mappings"):
+        parse_policy(document)
+
+
+def test_the_rule_sets_of_the_v2_example_document_parse(shared: Path) -> None:
+    document = json.loads((shared / "policies" / "anchore-v2-example.json").read_text())
+    for key in ("allowlists", "mappings", "allowlisted_images", "denylisted_images"):
+        document.pop(key, None)
 
     policy = parse_policy(document)
 

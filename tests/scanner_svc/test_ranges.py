@@ -144,3 +144,17 @@ def test_debian_bounds_use_dpkg_order(installed: str, fixed: str, affected: bool
     hit = evaluate_affected(entry, installed, {ECOSYSTEM_RANGE: DEBIAN})
 
     assert (hit is not None) == affected
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [("introduced", "1.0"), ("fixed", "2.0"), ("introduced", "0"), ("fixed", "1.0")],
+        [("introduced", "0"), ("fixed", "1.0"), ("introduced", "1.0"), ("fixed", "2.0")],
+        [("introduced", "0"), ("fixed", "1.0.0"), ("introduced", "1.0"), ("fixed", "2.0")],
+    ],
+)
+def test_an_interval_starting_where_another_ends_does_not_depend_on_event_order(
+    events: list[tuple[EventKind, str]],
+) -> None:
+    assert _fixed(_entry(events), "1.0") == "2.0"
