@@ -114,6 +114,14 @@ async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     )
     await server.start()
 
+    host = settings.listen.rsplit(":", 1)[0].strip("[]")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning(
+            "listening_beyond_loopback",
+            listen=settings.listen,
+            why="RPCs are not authenticated yet: anyone who reaches this address can add "
+            "images, including local paths of this machine",
+        )
     analyzer = Analyzer(channel, token=token)
     background = [
         asyncio.create_task(analyzer.run(), name="analyzer"),
