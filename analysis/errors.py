@@ -36,6 +36,6 @@ class DigestMismatchError(CorruptImageError):
 
 
 class AnalysisLimitError(AnalysisError):
-    """The image holds more than the analysis reads: a file the catalogers need over the
-    per-file limit, or more such content than the per-image limit. The analysis stops rather
-    than report an image without what it could not read."""
+    """The image holds more than the analysis reads: a file a cataloger reads that is over
+    the per-file limit, or more wanted content than the per-image limit. The analysis stops
+    rather than report an image without what it could not read."""

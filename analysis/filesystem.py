@@ -31,7 +31,9 @@ class FileSystem(Protocol):
     """Read access to an image's final filesystem; paths are absolute inside the image root.
 
     Symlinks resolve as if the image root were `/`: absolute targets start at the image root and
-    `..` never climbs above it. A file whose content the analysis did not keep reads as absent.
+    `..` never climbs above it. A file whose content the analysis did not keep reads as absent;
+    one it wanted but did not hold, being over the per-file limit, raises AnalysisLimitError
+    when read, since a cataloger reading it could not give a complete answer.
     """
 
     def entries(self) -> Iterator[Entry]:
@@ -43,7 +45,10 @@ class FileSystem(Protocol):
         ...
 
     def read(self, path: str) -> bytes | None:
-        """The content of the regular file `path` names (symlinks followed), or None."""
+        """The content of the regular file `path` names (symlinks followed), or None.
+
+        Raises AnalysisLimitError for a wanted file over the per-file limit.
+        """
         ...
 
     def listdir(self, path: str) -> list[str]:

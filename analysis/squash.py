@@ -15,6 +15,9 @@ Layer semantics (OCI image-spec, "Whiteouts"):
   applied. The content is there only if it was held when the target was read, so a link
   whose target was not kept (see `keep` in `read_image`) reads as absent.
 
+Every walk over the tree is a loop with its own stack, never a recursion: a layer may nest
+directories deeper than Python's recursion limit.
+
 Symlinks resolve with chroot semantics: absolute targets start at the image root, `..` at
 the root stays at the root, and a chain of more than MAX_SYMLINK_HOPS links (a loop) resolves
 to nothing. No lookup ever leaves the tree, so no host file can be reached.
@@ -26,7 +29,7 @@ import posixpath
 from collections.abc import Iterator
 
 from analysis.filesystem import Entry, EntryKind
-from analysis.layers import LayerEntry
+from analysis.layers import DEFAULT_MAX_FILE_BYTES, LayerEntry, file_too_large
 
 # How many symlinks one lookup follows before giving up, as Linux's MAXSYMLINKS (40).
 MAX_SYMLINK_HOPS = 40
@@ -39,9 +42,22 @@ _IMPLICIT_DIR_MODE = 0o755
 
 
 class Node:
-    """One path of a FileTree; `children` is set for directories only."""
+    """One path of a FileTree; `children` is set for directories only.
 
-    __slots__ = ("children", "content", "kind", "layer", "link_target", "mode", "size")
+    `too_large` marks a file the catalogers want whose content was not held because it is
+    over the per-file limit: reading it raises AnalysisLimitError instead of giving None.
+    """
+
+    __slots__ = (
+        "children",
+        "content",
+        "kind",
+        "layer",
+        "link_target",
+        "mode",
+        "size",
+        "too_large",
+    )
 
     def __init__(
         self,
@@ -52,6 +68,7 @@ class Node:
         mode: int = 0,
         link_target: str = "",
         content: bytes | None = None,
+        too_large: bool = False,
     ) -> None:
         self.kind = kind
         self.layer = layer
@@ -59,6 +76,7 @@ class Node:
         self.mode = mode
         self.link_target = link_target
         self.content = content
+        self.too_large = too_large
         self.children: dict[str, Node] | None = {} if kind is EntryKind.DIRECTORY else None
 
 
@@ -71,10 +89,13 @@ class FileTree:
     """A root filesystem held as a tree; implements the FileSystem protocol.
 
     Subclasses decide where file content comes from by overriding `_content`.
+    `max_file_bytes` is the per-file limit (bytes) that files marked too large were over;
+    it is named in the error that reading one raises.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
         self._root = Node(EntryKind.DIRECTORY, -1, mode=_IMPLICIT_DIR_MODE)
+        self._max_file_bytes = max_file_bytes
 
     def entries(self) -> Iterator[Entry]:
         """Every path below the root, depth first in name order, symlinks not followed."""
@@ -93,11 +114,19 @@ class FileTree:
         return found[0] if found else None
 
     def read(self, path: str) -> bytes | None:
-        """The content of the regular file `path` names, or None (absent or not kept)."""
+        """The content of the regular file `path` names, or None (absent or not kept).
+
+        A wanted file over the per-file limit raises AnalysisLimitError naming its real path,
+        its size and the limit: a cataloger that needs it cannot give a complete answer.
+        """
         found = self._lookup(path, follow_last=True)
         if found is None or found[1].kind is not EntryKind.FILE:
             return None
-        return self._content(found[0], found[1])
+
+        real, node = found
+        if node.too_large:
+            raise file_too_large(real, node.size, self._max_file_bytes)
+        return self._content(real, node)
 
     def listdir(self, path: str) -> list[str]:
         """The sorted names in the directory `path` names; empty if it is not a directory."""
@@ -164,8 +193,23 @@ class SquashedFileSystem(FileTree):
     """The final filesystem of an image, built by applying its layers' entries in order.
 
     Content is what the layer reader held (see `analysis.layers.DEFAULT_MAX_FILE_BYTES` for
-    the per-file cap); files whose content was not held read as absent.
+    the per-file cap); files whose content was not held read as absent, and wanted files
+    over the cap raise AnalysisLimitError when read.
     """
+
+    def __init__(self, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
+        super().__init__(max_file_bytes)
+        self._held_bytes = 0
+
+    @property
+    def held_bytes(self) -> int:
+        """The bytes of file content the tree holds now.
+
+        Content that a later entry replaced or whited out no longer counts, since it is no
+        longer held. A hardlink shares its target's bytes but counts them again, so that
+        removing the target cannot make content that the link still holds uncounted.
+        """
+        return self._held_bytes
 
     def apply(self, item: LayerEntry, layer: int) -> None:
         """Apply one entry of layer `layer` (0-based, in manifest order)."""
@@ -197,7 +241,11 @@ class SquashedFileSystem(FileTree):
             existing.layer = layer
             return
 
-        children[name] = self._node(item, layer)
+        if existing is not None:
+            self._release(existing)
+        node = self._node(item, layer)
+        children[name] = node
+        self._held_bytes += len(node.content) if node.content is not None else 0
 
     def _node(self, item: LayerEntry, layer: int) -> Node:
         """A new node for an entry; a hardlink copies the file it names."""
@@ -209,6 +257,7 @@ class SquashedFileSystem(FileTree):
                 mode=item.mode,
                 link_target=item.link_target,
                 content=item.content,
+                too_large=item.too_large,
             )
 
         found = self._lookup(item.link_target, follow_last=False)
@@ -216,7 +265,12 @@ class SquashedFileSystem(FileTree):
             return Node(EntryKind.FILE, layer, mode=item.mode)
         target = found[1]
         return Node(
-            EntryKind.FILE, layer, size=target.size, mode=target.mode, content=target.content
+            EntryKind.FILE,
+            layer,
+            size=target.size,
+            mode=target.mode,
+            content=target.content,
+            too_large=target.too_large,
         )
 
     def _whiteout(self, parent_path: str, name: str, layer: int) -> None:
@@ -227,27 +281,47 @@ class SquashedFileSystem(FileTree):
         children = self._directory(parent_path, layer).children
         assert children is not None
         node = children.get(name) if name else None
-        if node is not None and not self._hide_lower(node, layer):
-            del children[name]
+        if node is None:
+            return
 
-    def _hide_lower(self, node: Node, layer: int) -> bool:
-        """Remove what lower layers wrote at and below `node`; whether `node` itself stays.
-
-        A node stays if layer `layer` wrote it, or if it is a directory still holding
-        something that layer wrote.
-        """
         if node.children is not None:
             self._hide_lower_children(node, layer)
-        return node.layer >= layer or bool(node.children)
+        if not _stays(node, layer):
+            self._release(children.pop(name))
 
     def _hide_lower_children(self, directory: Node, layer: int) -> None:
-        """Remove what lower layers wrote below `directory`."""
-        children = directory.children
-        assert children is not None
-        for name in [
-            name for name, child in children.items() if not self._hide_lower(child, layer)
-        ]:
-            del children[name]
+        """Remove what lower layers wrote below `directory`.
+
+        Directories are pruned deepest first, so that a lower-layer directory is judged only
+        once what is left inside it is known.
+        """
+        directories: list[Node] = []
+        pending = [directory]
+        while pending:
+            node = pending.pop()
+            directories.append(node)
+            assert node.children is not None
+            pending.extend(child for child in node.children.values() if child.children is not None)
+
+        for node in reversed(directories):
+            children = node.children
+            assert children is not None
+            for name in [name for name, child in children.items() if not _stays(child, layer)]:
+                self._release(children.pop(name))
+
+    def _release(self, node: Node) -> None:
+        """Stop counting the content held at and below `node`, which leaves the tree.
+
+        Only a directory that a later entry replaces has a subtree here, and a node leaves
+        the tree once, so these walks add up to one visit per node over a whole image.
+        """
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if current.content is not None:
+                self._held_bytes -= len(current.content)
+            if current.children:
+                pending.extend(current.children.values())
 
     def _directory(self, path: str, layer: int) -> Node:
         """The directory node at `path`, created (by layer `layer`) where missing.
@@ -269,7 +343,18 @@ class SquashedFileSystem(FileTree):
                 child = None
 
             if child is None or child.children is None:
+                if child is not None:
+                    self._release(child)
                 child = Node(EntryKind.DIRECTORY, layer, mode=_IMPLICIT_DIR_MODE)
                 children[name] = child
             node, real = child, posixpath.join(real, name)
         return node
+
+
+def _stays(node: Node, layer: int) -> bool:
+    """Whether a node survives hiding what lower layers wrote, for a whiteout of `layer`.
+
+    It stays if layer `layer` (or a later one) wrote it, or if it is a directory still
+    holding something such a layer wrote.
+    """
+    return node.layer >= layer or bool(node.children)

@@ -17,7 +17,8 @@ def wants(path: str) -> bool:
 
     `/etc/os-release` is usually a symlink, and its target may have any name (one image keeps
     it as `os-release.d/debian-12`), so any file named like os-release, or in a directory so
-    named, is kept.
+    named, is kept; one over the per-file limit is only indexed, and fails the analysis only
+    if it is read.
     """
     return basename(path).startswith("os-release") or parent_name(path).startswith("os-release")
 

@@ -37,7 +37,9 @@ class DpkgCataloger:
         """The status file, `status.d/` paragraphs, `info/*.list` files and os-release.
 
         `/var/lib/dpkg` may itself be a symlink, so the database is recognized by the names of
-        its files wherever its real directory is.
+        its files wherever its real directory is. Files of these names elsewhere (an
+        application's `status`) are kept too; one over the per-file limit is only indexed, and
+        fails the analysis only if `catalog` reads it.
         """
         name = basename(path)
         parent = parent_name(path)

@@ -6,6 +6,12 @@ challenges with the credentials it was given; and it turns every failure into an
 `analysis.errors` that says whether trying again can help. The password is only ever placed
 in an Authorization header, never in a message.
 
+Credentials go to the registry's own origin (the scheme, host and port the client talks to)
+and to the token service its challenge names, nowhere else. Redirects are followed by the
+client itself, so that no Authorization header follows one to another origin (blob storage,
+typically); a challenge is answered only when the registry itself sent it; and a token
+service is used over plain HTTP only for a registry marked insecure, on the registry's host.
+
 For tests, `base_url` replaces the scheme and host the client would use, and `transport`
 replaces the network (an `httpx.MockTransport`, for instance).
 """
@@ -44,6 +50,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 # The largest manifest accepted, in bytes (4 MiB, the limit of the reference registry).
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+# How many redirects one request follows (20, as httpx and browsers do).
+MAX_REDIRECTS = 20
 
 # Docker Hub is named docker.io in references but served from this host.
 _DOCKER_HUB_API = "registry-1.docker.io"
@@ -97,7 +106,7 @@ class RegistryClient:
             verify=not insecure,
             transport=transport,
             timeout=timeout,
-            follow_redirects=True,
+            follow_redirects=False,
         )
 
         self._use_basic = False
@@ -178,6 +187,12 @@ class RegistryClient:
 
         challenges = parse_challenges(response.headers.get("WWW-Authenticate", ""))
         response.close()
+        if _origin(response.url) != _origin(httpx.URL(self._base)):
+            raise RegistryAuthError(
+                f"{_origin_text(response.url)}, where registry {self.host} redirected the "
+                f"request for {repository}, asks for credentials; the registry's credentials "
+                "are only sent to the registry itself"
+            )
         self._answer(challenges, scope, repository)
         return self._send(path, scope, accept, stream)
 
@@ -206,10 +221,13 @@ class RegistryClient:
             raise self._unreachable(exc) from exc
 
     def _transmit(self, url: str, headers: dict[str, str], stream: bool) -> httpx.Response:
-        """One HTTP exchange; transport failures other than connecting become errors here."""
+        """One GET and its redirects; transport failures other than connecting become errors.
+
+        The credentials in `headers` go only to the registry's own origin.
+        """
         request = self._http.build_request("GET", url, headers=headers)
         try:
-            return self._http.send(request, stream=stream)
+            return self._follow(request, stream, _origin(httpx.URL(self._base)))
         except httpx.ConnectError:
             raise
         except httpx.TimeoutException as exc:
@@ -221,6 +239,27 @@ class RegistryClient:
             raise RegistryUnavailableError(f"registry {self.host} redirects in a loop") from exc
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             raise RegistryUnavailableError(f"registry {self.host} failed: {exc}") from exc
+
+    def _follow(
+        self, request: httpx.Request, stream: bool, trusted: tuple[str, str, int | None]
+    ) -> httpx.Response:
+        """Send `request` and follow its redirects, with its Authorization header only while
+        the requests stay on the `trusted` origin; the final response.
+
+        Raises httpx.TooManyRedirects after MAX_REDIRECTS redirects.
+        """
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._http.send(request, stream=stream)
+            following = response.next_request
+            if following is None:
+                return response
+
+            response.close()
+            if _origin(following.url) != trusted:
+                following.headers.pop("Authorization", None)
+            request = following
+
+        raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
 
     def _unreachable(self, exc: httpx.ConnectError) -> RegistryUnavailableError:
         """The error for a registry that cannot be connected to.
@@ -254,8 +293,7 @@ class RegistryClient:
     def _fetch_token(self, challenge: Challenge, scope: str, repository: str) -> str:
         """Get a bearer token from the challenge's realm, with Basic auth when credentials exist."""
         realm = challenge.params.get("realm", "")
-        if not realm.startswith(("https://", "http://")):
-            raise RegistryAuthError(f"registry {self.host} sent a token challenge without realm")
+        realm_url = self._realm_url(realm)
 
         params = {"scope": challenge.params.get("scope") or scope}
         if "service" in challenge.params:
@@ -266,7 +304,8 @@ class RegistryClient:
             headers["Authorization"] = self._basic_header()
 
         try:
-            response = self._http.get(realm, params=params, headers=headers)
+            request = self._http.build_request("GET", realm_url, params=params, headers=headers)
+            response = self._follow(request, False, _origin(realm_url))
         except httpx.TimeoutException as exc:
             raise RegistryUnavailableError(f"token service {realm} did not answer in time") from exc
         except (httpx.TransportError, httpx.InvalidURL) as exc:
@@ -292,6 +331,34 @@ class RegistryClient:
         if not isinstance(token, str) or not token:
             raise RegistryAuthError(f"token service {realm} sent no token")
         return token
+
+    def _realm_url(self, realm: str) -> httpx.URL:
+        """The URL of a token service, if the client may send it the credentials.
+
+        HTTPS is needed, except for a registry marked insecure whose token service is on its
+        own host: a token or a password sent in clear can be read on the way.
+        """
+        try:
+            url = httpx.URL(realm) if realm.startswith(("https://", "http://")) else None
+        except httpx.InvalidURL:
+            url = None
+        if url is None or not url.host:
+            raise RegistryAuthError(f"registry {self.host} sent a token challenge without realm")
+        if url.scheme == "https":
+            return url
+
+        if not self._insecure:
+            raise RegistryAuthError(
+                f"registry {self.host} names a token service over plain HTTP ({realm}); "
+                "credentials and tokens are only exchanged over HTTPS, unless the registry is "
+                f"added with `lading registry add {self.host} --insecure`"
+            )
+        if url.host != httpx.URL(self._base).host:
+            raise RegistryAuthError(
+                f"registry {self.host} names a token service on another host over plain HTTP "
+                f"({realm}); a token service on another host is only used over HTTPS"
+            )
+        return url
 
     def _basic_header(self) -> str:
         pair = f"{self.username}:{self._password}".encode()
@@ -363,6 +430,17 @@ class _ResponseStream:
         else:
             data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Where a URL points: scheme, host and port (None for the scheme's default port)."""
+    return url.scheme, url.host, url.port
+
+
+def _origin_text(url: httpx.URL) -> str:
+    """An origin as written in messages: `https://cdn.example:8443`."""
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{url.host}{port}"
 
 
 def _error_details(response: httpx.Response) -> tuple[set[str], str]:

@@ -66,13 +66,14 @@ def read_image(
 
     `keep(path)` (the absolute path as a layer writes it, e.g. `/var/lib/dpkg/status`) says
     which regular files' content to hold, so that `filesystem.read()` can return it. A kept
-    file over `max_file_bytes` (default 128 MiB), or kept files adding up to more than
-    `max_kept_bytes` (default 512 MiB), raise AnalysisLimitError. Every other path is
-    indexed without content. As layers stream past before any symlink can be resolved, `keep`
-    sees a file's own path: a file read later through a symlink (`/etc/os-release` pointing
-    at `/usr/lib/os-release`) is there only if `keep` accepted its real path, and a hardlink
-    has content only if its target's was held. A pinned `ref.digest` must match what the
-    source holds.
+    file over `max_file_bytes` (default 128 MiB) is indexed as too large: only reading it
+    through `filesystem.read()` raises AnalysisLimitError. Kept content still held adding up
+    to more than `max_kept_bytes` (default 512 MiB) raises AnalysisLimitError while the
+    image is read. Every other path is indexed without content. As layers stream past
+    before any symlink can be resolved, `keep` sees a file's own path: a file read later
+    through a symlink (`/etc/os-release` pointing at `/usr/lib/os-release`) is there only if
+    `keep` accepted its real path, and a hardlink has content only if its target's was held.
+    A pinned `ref.digest` must match what the source holds.
     """
     if ref.kind is SourceKind.DIRECTORY:
         return read_directory(ref, keep, max_file_bytes)

@@ -99,25 +99,25 @@ def read_content(
 ) -> ImageContent:
     """Read every layer of a resolved image in order and squash them into one filesystem.
 
-    At most `max_kept_bytes` of file content (default 512 MiB) is held over all layers."""
-    filesystem = SquashedFileSystem()
+    A wanted file over `max_file_bytes` (default 128 MiB) is indexed as too large to read.
+    At most `max_kept_bytes` of file content (default 512 MiB) is held at any time: content
+    that a later entry replaced or whited out is no longer held and no longer counts. Going
+    over raises AnalysisLimitError.
+    """
+    filesystem = SquashedFileSystem(max_file_bytes)
     infos: list[LayerInfo] = []
-    kept = 0
 
     for index, (layer, diff_id) in enumerate(
         zip(resolution.layers, resolution.diff_ids, strict=True)
     ):
 
         def apply(entry: LayerEntry, index: int = index) -> None:
-            nonlocal kept
-            if entry.content is not None:
-                kept += len(entry.content)
-                if kept > max_kept_bytes:
-                    raise AnalysisLimitError(
-                        f"the files the catalogers read add up to more than {max_kept_bytes} "
-                        f"bytes (at {entry.path} in layer {index + 1})"
-                    )
             filesystem.apply(entry, index)
+            if filesystem.held_bytes > max_kept_bytes:
+                raise AnalysisLimitError(
+                    f"the files the catalogers read add up to more than {max_kept_bytes} "
+                    f"bytes (at {entry.path} in layer {index + 1})"
+                )
 
         with opener.open_layer(layer) as blob:
             summary = read_layer(
@@ -128,6 +128,7 @@ def read_content(
                 keep=keep,
                 on_entry=apply,
                 max_file_bytes=max_file_bytes,
+                size=layer.size,
             )
 
         if layer.size >= 0 and summary.size != layer.size:

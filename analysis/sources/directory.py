@@ -19,7 +19,7 @@ from collections.abc import Callable
 from analysis.digest import sha256_digest
 from analysis.errors import ImageNotFoundError
 from analysis.filesystem import EntryKind
-from analysis.layers import DEFAULT_MAX_FILE_BYTES, check_file_size
+from analysis.layers import DEFAULT_MAX_FILE_BYTES, file_too_large
 from analysis.reference import ImageReference
 from analysis.sources.model import ImageContent, ResolvedImage
 from analysis.squash import FileTree, Node
@@ -34,7 +34,8 @@ class DirectoryFileSystem(FileTree):
     """The files under a host directory, as if that directory were `/`.
 
     `keep` and `max_file_bytes` (bytes) decide which files `read` returns, as for images,
-    so that a directory and an image of the same files give the same results.
+    so that a directory and an image of the same files give the same results: reading a
+    wanted file over the limit raises AnalysisLimitError, as it does for an image.
     """
 
     def __init__(
@@ -43,10 +44,9 @@ class DirectoryFileSystem(FileTree):
         keep: Callable[[str], bool],
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     ) -> None:
-        super().__init__()
+        super().__init__(max_file_bytes)
         self._host_root = os.path.realpath(root)
         self._keep = keep
-        self._max_file_bytes = max_file_bytes
         self._index()
 
     def _index(self) -> None:
@@ -95,7 +95,8 @@ class DirectoryFileSystem(FileTree):
         """Read a kept file from disk, refusing any host path that leaves the root."""
         if not self._keep(path):
             return None
-        check_file_size(path, node.size, self._max_file_bytes)
+        if node.size > self._max_file_bytes:
+            raise file_too_large(path, node.size, self._max_file_bytes)
 
         host_path = os.path.join(self._host_root, path.lstrip("/"))
         if os.path.realpath(os.path.dirname(host_path)) != os.path.dirname(host_path):
@@ -107,10 +108,16 @@ class DirectoryFileSystem(FileTree):
         except OSError:
             return None
         with os.fdopen(descriptor, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 return None
+            if info.st_size > self._max_file_bytes:
+                raise file_too_large(path, info.st_size, self._max_file_bytes)
             data = file.read(self._max_file_bytes + 1)
-        check_file_size(path, len(data), self._max_file_bytes)
+
+        # The file may have grown since it was indexed, even while it was read.
+        if len(data) > self._max_file_bytes:
+            raise file_too_large(path, len(data), self._max_file_bytes)
         return data
 
 

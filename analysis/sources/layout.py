@@ -9,12 +9,17 @@ small file holding the link's target text instead. Such a "link stub" is recogni
 doubt: its text ends with the blob's own hex digest, which no content can hash to, so it is
 followed like the symlink it stands for. The blob finally reached is checked against its digest
 as any other.
+
+A layout is untrusted input. Symlinks and link stubs are followed only as far as the folder
+holding the layout (where sibling layouts sharing blobs live), never to the rest of the host,
+and a blob must be a regular file: a device or a FIFO would give endless data or none.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import tarfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -74,7 +79,11 @@ def _blob_name(digest: str) -> str:
 
 
 class DirectoryStore:
-    """An OCI layout directory on disk (`oci-dir:`)."""
+    """An OCI layout directory on disk (`oci-dir:`).
+
+    Links are confined to the folder holding the layout, so that layouts side by side can
+    share blobs; a link that reaches beyond it is reported as corrupt, never followed.
+    """
 
     def __init__(self, root: str) -> None:
         self.root = root
@@ -84,46 +93,100 @@ class DirectoryStore:
         if not os.path.isfile(os.path.join(root, "index.json")):
             raise ImageNotFoundError(f"{root} is not an OCI image layout: it has no index.json")
 
+        self._real_root = os.path.realpath(root)
+        self._confine = os.path.dirname(self._real_root)
+
     def read_index(self) -> bytes:
-        path = os.path.join(self.root, "index.json")
+        path = os.path.join(self._real_root, "index.json")
         try:
-            with open(path, "rb") as file:
-                return file.read(MAX_DOCUMENT_BYTES + 1)
+            _, file = self._open_confined(path, f"{self.where}: index.json")
         except OSError as exc:
             raise ImageNotFoundError(f"{self.where}: cannot read {path}: {exc.strerror}") from exc
+        with file:
+            return file.read(MAX_DOCUMENT_BYTES + 1)
 
     @contextmanager
     def open_blob(self, digest: str) -> Iterator[Readable]:
-        with self._open(self._blob_path(digest), digest) as file:
+        with self._open_blob(digest) as file:
             yield file
 
-    def _open(self, path: str, digest: str) -> BinaryIO:
-        """Open a blob file; failing to is a fault of the layout."""
-        try:
-            return open(path, "rb")
-        except OSError as exc:
-            raise CorruptImageError(f"{self.where}: cannot read blob {digest}: {exc}") from exc
-
-    def _blob_path(self, digest: str) -> str:
-        """The file holding a blob, after following link stubs (the OS follows symlinks)."""
-        path = os.path.join(self.root, _blob_name(digest))
+    def _open_blob(self, digest: str) -> BinaryIO:
+        """Open the file holding a blob, after following symlinks and link stubs."""
+        what = f"{self.where}: blob {digest}"
+        path = os.path.join(self._real_root, _blob_name(digest))
         for _ in range(MAX_LINK_HOPS):
             try:
-                if os.stat(path).st_size > LINK_STUB_MAX_BYTES:
-                    return path
-                with open(path, "rb") as file:
-                    target = link_stub_target(file.read(), digest)
+                real, file = self._open_confined(path, what)
             except OSError as exc:
                 raise CorruptImageError(f"{self.where} lacks blob {digest}: {exc}") from exc
+            try:
+                target = _stub_target(file, digest)
+            except OSError as exc:
+                file.close()
+                raise CorruptImageError(f"{what} cannot be read: {exc}") from exc
 
             if target is None:
-                return path
-            path = os.path.join(os.path.dirname(os.path.realpath(path)), target)
+                return file
+            file.close()
+            path = os.path.join(os.path.dirname(real), target)
 
-        raise CorruptImageError(f"{self.where}: blob {digest} is part of a loop of links")
+        raise CorruptImageError(f"{what} is part of a loop of links")
+
+    def _open_confined(self, path: str, what: str) -> tuple[str, BinaryIO]:
+        """The real path of `path` and the regular file there, if it is beside the layout.
+
+        CorruptImageError naming `what` when the real path is outside the folder holding the
+        layout or is not a regular file; OSError when it cannot be opened.
+        """
+        real = os.path.realpath(path)
+        if os.path.commonpath([real, self._confine]) != self._confine:
+            raise CorruptImageError(f"{what} links to {real}, outside {self._confine}")
+        return real, _open_regular(real, what)
 
     def close(self) -> None:
         """Nothing to release: each blob is opened and closed as it is read."""
+
+
+def _open_regular(path: str, what: str) -> BinaryIO:
+    """Open the regular file at the real path `path`, which `what` names in messages.
+
+    The open never blocks (a FIFO without a writer would) and never follows a symlink put in
+    the path's place meanwhile. Anything but a regular file (a device would give endless data,
+    a FIFO none) raises CorruptImageError; a failure to open raises OSError.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise CorruptImageError(f"{what} is not a regular file ({path} is {_file_kind(mode)})")
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _stub_target(file: BinaryIO, digest: str) -> str | None:
+    """The link target of a blob file that is a link stub, or None; the file is rewound."""
+    if os.fstat(file.fileno()).st_size > LINK_STUB_MAX_BYTES:
+        return None
+
+    target = link_stub_target(file.read(LINK_STUB_MAX_BYTES + 1), digest)
+    file.seek(0)
+    return target
+
+
+def _file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for messages."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 class ArchiveStore:

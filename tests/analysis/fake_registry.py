@@ -1,7 +1,8 @@
 """An in-process registry serving an OCI layout through `httpx.MockTransport`.
 
 It speaks just enough of the Distribution API for the client: manifests by tag or digest,
-blobs (optionally through a redirect), and anonymous, Basic or Bearer authentication.
+blobs (optionally through a redirect to blob storage), and anonymous, Basic or Bearer
+authentication with a token service at `realm`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ class FakeRegistry:
 
     `auth` is "none", "basic" or "bearer"; `token_key` is the JSON key the token service
     answers with. `fail_with` forces every registry answer to that status code.
+    `redirect_blobs` sends blob requests to `cdn` (any URL path under `/blobs/` is served as
+    blob storage), which answers 401 with `cdn_challenge` when that is set. The token
+    service at `realm` redirects to `token_redirect` when that is set, and serves there too.
     """
 
     layout: Path
@@ -36,28 +40,43 @@ class FakeRegistry:
     password: str = "s3cret-Passw0rd"
     token_key: str = "token"
     redirect_blobs: bool = False
+    cdn: str = CDN
+    cdn_challenge: str = ""
+    realm: str = REALM
+    token_redirect: str = ""
     fail_with: int = 0
     announce_digest: str = ""
     served: list[httpx.Request] = field(default_factory=list)
     token_requests: list[httpx.Request] = field(default_factory=list)
 
     def client(
-        self, *, username: str = "", password: str = "", insecure: bool = False
+        self,
+        *,
+        username: str = "",
+        password: str = "",
+        insecure: bool = False,
+        base_url: str = f"http://{HOST}",
     ) -> RegistryClient:
         return RegistryClient(
             HOST,
             username=username,
             password=password,
             insecure=insecure,
-            base_url=f"http://{HOST}",
+            base_url=base_url,
             transport=httpx.MockTransport(self.handle),
         )
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.served.append(request)
-        if request.url.host == "auth.test":
+        url = str(request.url).partition("?")[0]
+        if url == self.realm and self.token_redirect:
+            query = request.url.query.decode()
+            return httpx.Response(307, headers={"Location": f"{self.token_redirect}?{query}"})
+        if url in (self.realm, self.token_redirect):
             return self._token(request)
-        if request.url.host == "cdn.test":
+        if request.url.path.startswith("/blobs/"):
+            if self.cdn_challenge:
+                return httpx.Response(401, headers={"WWW-Authenticate": self.cdn_challenge})
             return self._blob(request.url.path.rsplit("/", 1)[1], request)
 
         refused = self._check_auth(request)
@@ -76,7 +95,7 @@ class FakeRegistry:
         if kind == "manifests":
             return self._manifest(reference)
         if kind == "blobs" and self.redirect_blobs:
-            return httpx.Response(307, headers={"Location": f"{CDN}/blobs/{reference}"})
+            return httpx.Response(307, headers={"Location": f"{self.cdn}/blobs/{reference}"})
         if kind == "blobs":
             return self._blob(reference, request)
         return _error(404, "UNSUPPORTED", "no such endpoint")
@@ -87,7 +106,7 @@ class FakeRegistry:
             return httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="fake"'})
         if self.auth == "bearer" and given != f"Bearer token-for-{self.repository}":
             challenge = (
-                f'Bearer realm="{REALM}",service="fake-registry",'
+                f'Bearer realm="{self.realm}",service="fake-registry",'
                 f'scope="repository:{self.repository}:pull"'
             )
             return httpx.Response(

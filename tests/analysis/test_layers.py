@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import bz2
 import io
+import os
 from collections.abc import Callable
 
 import pytest
 import zstandard
 
+from analysis.digest import CHUNK_SIZE
 from analysis.errors import AnalysisLimitError, CorruptImageError, DigestMismatchError
 from analysis.filesystem import EntryKind
-from analysis.layers import Compression, LayerEntry, LayerSummary, normalize_path, read_layer
+from analysis.layers import (
+    Compression,
+    LayerEntry,
+    LayerSummary,
+    file_too_large,
+    normalize_path,
+    read_layer,
+)
 from tests.analysis.oci_builder import (
     digest_of,
     directory,
@@ -96,11 +105,25 @@ def test_only_kept_files_carry_content() -> None:
     assert contents["/var/lib/dpkg/status"] is None
 
 
-def test_a_wanted_file_over_the_cap_stops_the_analysis() -> None:
+def test_a_wanted_file_over_the_cap_is_indexed_as_too_large() -> None:
     raw = tar_bytes([file("small", b"y" * 10), file("big", b"x" * 2000)])
 
-    with pytest.raises(AnalysisLimitError, match="/big has 2000 bytes"):
-        read(raw, keep=("/big", "/small"), max_file_bytes=1000)
+    entries, _ = read(raw, keep=("/big", "/small"), max_file_bytes=1000)
+
+    assert [(e.path, e.size, e.content, e.too_large) for e in entries] == [
+        ("/small", 10, b"y" * 10, False),
+        ("/big", 2000, None, True),
+    ]
+
+
+def test_too_large_names_the_file_its_size_and_the_limit() -> None:
+    error = file_too_large("/srv/app/status", 2000, 1000)
+
+    assert isinstance(error, AnalysisLimitError)
+    assert str(error) == (
+        "/srv/app/status has 2000 bytes, over the limit of 1000 bytes for a file "
+        "the catalogers read"
+    )
 
 
 def test_files_over_the_cap_that_nobody_wants_are_indexed() -> None:
@@ -108,10 +131,78 @@ def test_files_over_the_cap_that_nobody_wants_are_indexed() -> None:
 
     entries, _ = read(raw, keep=("/small",), max_file_bytes=1000)
 
-    assert [(e.path, e.size, e.content) for e in entries] == [
-        ("/big", 2000, None),
-        ("/small", 10, b"y" * 10),
+    assert [(e.path, e.size, e.content, e.too_large) for e in entries] == [
+        ("/big", 2000, None, False),
+        ("/small", 10, b"y" * 10, False),
     ]
+
+
+# A digest a test blob is declared to have, whatever its bytes.
+DIGEST = digest_of(b"the blob the descriptor names")
+
+
+class CountingSource:
+    """A blob source that counts the bytes handed out."""
+
+    def __init__(self, data: bytes) -> None:
+        self._stream = io.BytesIO(data)
+        self.given = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._stream.read(size)
+        self.given += len(data)
+        return data
+
+
+@pytest.mark.parametrize("compress", [lambda raw: raw, gzip_bytes])
+@pytest.mark.parametrize(
+    ("digest", "message"),
+    [
+        ("", "layer test-layer is longer than the 1000 bytes its descriptor states"),
+        (
+            DIGEST,
+            f"layer test-layer: expected digest {DIGEST} of 1000 bytes, the blob is longer",
+        ),
+    ],
+)
+def test_a_blob_longer_than_its_descriptor_stops_being_read(
+    compress: Callable[[bytes], bytes], digest: str, message: str
+) -> None:
+    blob = compress(tar_bytes([file("data", os.urandom(3 * CHUNK_SIZE))]))
+    source = CountingSource(blob)
+
+    with pytest.raises(CorruptImageError) as caught:
+        read_layer(
+            source,
+            name="test-layer",
+            digest=digest,
+            diff_id="",
+            keep=lambda path: False,
+            on_entry=lambda entry: None,
+            size=1000,
+        )
+
+    assert str(caught.value) == message
+    assert isinstance(caught.value, DigestMismatchError) == bool(digest)
+    assert source.given <= CHUNK_SIZE
+
+
+def test_a_blob_of_its_declared_size_is_read() -> None:
+    blob = gzip_bytes(tar_bytes(MEMBERS))
+    entries: list[LayerEntry] = []
+
+    summary = read_layer(
+        io.BytesIO(blob),
+        name="test-layer",
+        digest=digest_of(blob),
+        diff_id="",
+        keep=lambda path: False,
+        on_entry=entries.append,
+        size=len(blob),
+    )
+
+    assert len(entries) == len(MEMBERS)
+    assert summary.size == len(blob)
 
 
 @pytest.mark.parametrize(

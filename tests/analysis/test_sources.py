@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from analysis.analyze import catalog_filesystem
+from analysis.catalogers import default_catalogers, distro
 from analysis.errors import (
     AnalysisLimitError,
     CorruptImageError,
@@ -42,6 +44,7 @@ from tests.analysis.oci_builder import (
     digest_of,
     file,
     gzip_bytes,
+    make_layout,
     only_manifest,
     read_json,
     replace_layer,
@@ -260,7 +263,7 @@ def test_blob_as_a_real_relative_symlink(
     real_blob = blob_path(shared / "images" / "oci" / "debian-base", base_digest)
     base = blob_path(tmp_path / "oci" / "debian-base", base_digest)
     base.parent.mkdir(parents=True)
-    base.symlink_to(real_blob)
+    shutil.copyfile(real_blob, base)
     layout = tmp_path / "oci" / "debian-python"
     shutil.copytree(shared / "images" / "oci" / "debian-python", layout)
     linked = blob_path(layout, base_digest)
@@ -643,11 +646,60 @@ def test_dir_source_refuses_a_file_swapped_for_a_symlink_after_indexing(rootfs: 
 # Options and details.
 
 
-def test_a_wanted_file_over_max_file_bytes_stops_the_read(shared: Path) -> None:
+def test_a_wanted_file_over_max_file_bytes_is_indexed_and_raises_when_read(
+    shared: Path, c14: ImageContent
+) -> None:
     ref = parse_reference(f"oci-dir:{shared / 'cases' / 'C14' / 'image'}")
 
-    with pytest.raises(AnalysisLimitError, match="over the limit of 100 bytes"):
-        read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_file_bytes=100)
+    content = read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_file_bytes=100)
+
+    assert index_of(content) == index_of(c14)
+    lodash = "/opt/plugins/node_modules/lodash/package.json"
+    assert content.filesystem.read(lodash) == c14.filesystem.read(lodash)
+    status = c14.filesystem.read("/var/lib/dpkg/status")
+    assert status is not None
+    expected = f"/var/lib/dpkg/status has {len(status)} bytes, over the limit of 100 bytes"
+    with pytest.raises(AnalysisLimitError, match=expected):
+        content.filesystem.read("/var/lib/dpkg/status")
+
+
+def test_an_unrelated_big_file_a_cataloger_might_want_does_not_stop_the_analysis(
+    tmp_path: Path,
+) -> None:
+    status = "Package: tar\nStatus: install ok installed\nVersion: 1.34\n"
+    layout = make_layout(
+        tmp_path / "layout",
+        [
+            [file("var/lib/dpkg/status", status), file("etc/os-release", "ID=debian\n")],
+            [file("srv/app/status", b"s" * 5000), file("srv/app/status.d/big", b"b" * 5000)],
+        ],
+    )
+    catalogers = default_catalogers()
+
+    def keep(path: str) -> bool:
+        return distro.wants(path) or any(cataloger.wants(path) for cataloger in catalogers)
+
+    content = read_image(
+        parse_reference(f"oci-dir:{layout}"), DEFAULT_PLATFORM, None, keep, max_file_bytes=1000
+    )
+    found_distro, packages = catalog_filesystem(content.filesystem, catalogers)
+
+    assert found_distro is not None
+    assert [(package.name, package.version) for package in packages] == [("tar", "1.34")]
+    with pytest.raises(AnalysisLimitError, match="/srv/app/status has 5000 bytes"):
+        content.filesystem.read("/srv/app/status")
+
+
+def test_a_wanted_file_over_max_file_bytes_in_a_directory_raises_when_read(
+    rootfs: Path,
+) -> None:
+    ref = parse_reference(f"dir:{rootfs}")
+
+    fs = read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_file_bytes=11).filesystem
+
+    assert fs.read("/etc/os-release") == b"ID=debian\n"
+    with pytest.raises(AnalysisLimitError, match="/etc/shadow-ish has 12 bytes"):
+        fs.read("/etc/shadow-ish")
 
 
 def test_too_much_wanted_content_stops_the_read(shared: Path) -> None:
@@ -655,6 +707,42 @@ def test_too_much_wanted_content_stops_the_read(shared: Path) -> None:
 
     with pytest.raises(AnalysisLimitError, match="add up to more than 1000 bytes"):
         read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_kept_bytes=1000)
+
+
+def test_replaced_and_whited_out_content_does_not_count_towards_the_total(
+    tmp_path: Path,
+) -> None:
+    layout = make_layout(
+        tmp_path / "layout",
+        [
+            [file("var/lib/dpkg/status", b"1" * 800), file("etc/os-release", b"2" * 150)],
+            [file("var/lib/dpkg/status", b"3" * 800), file("etc/.wh.os-release")],
+            [file("etc/os-release", b"4" * 150)],
+        ],
+    )
+    ref = parse_reference(f"oci-dir:{layout}")
+
+    content = read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_kept_bytes=1000)
+
+    assert content.filesystem.read("/var/lib/dpkg/status") == b"3" * 800
+    with pytest.raises(AnalysisLimitError, match="add up to more than 949 bytes"):
+        read_image(ref, DEFAULT_PLATFORM, None, keep_all, max_kept_bytes=949)
+
+
+def test_a_layer_longer_than_its_descriptor_says_is_a_digest_mismatch(c14_copy: Path) -> None:
+    entry, manifest = only_manifest(c14_copy)
+    layer = manifest["layers"][0]
+    layer["size"] = 100
+    manifest_digest, manifest_size = write_json_blob(c14_copy, manifest)
+    write_index(c14_copy, [{**entry, "digest": manifest_digest, "size": manifest_size}])
+
+    with pytest.raises(DigestMismatchError) as caught:
+        read(f"oci-dir:{c14_copy}")
+
+    assert str(caught.value) == (
+        f"layer {layer['digest']}: expected digest {layer['digest']} of 100 bytes, "
+        "the blob is longer"
+    )
 
 
 def test_entry_layers_point_at_the_writing_layer(c14: ImageContent) -> None:

@@ -6,15 +6,18 @@ import io
 
 import pytest
 
+from analysis.errors import AnalysisLimitError
 from analysis.filesystem import Entry, EntryKind, FileSystem
-from analysis.layers import LayerEntry, read_layer
+from analysis.layers import DEFAULT_MAX_FILE_BYTES, LayerEntry, read_layer
 from analysis.squash import MAX_SYMLINK_HOPS, SquashedFileSystem
 from tests.analysis.oci_builder import Member, directory, file, hardlink, symlink, tar_bytes
 
 
-def squash(*layers: list[Member], keep_all: bool = True) -> SquashedFileSystem:
+def squash(
+    *layers: list[Member], keep_all: bool = True, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> SquashedFileSystem:
     """The filesystem that layers built from these tar members squash into."""
-    filesystem = SquashedFileSystem()
+    filesystem = SquashedFileSystem(max_file_bytes)
     for index, members in enumerate(layers):
 
         def apply(entry: LayerEntry, index: int = index) -> None:
@@ -27,6 +30,7 @@ def squash(*layers: list[Member], keep_all: bool = True) -> SquashedFileSystem:
             diff_id="",
             keep=lambda path: keep_all,
             on_entry=apply,
+            max_file_bytes=max_file_bytes,
         )
     return filesystem
 
@@ -217,6 +221,87 @@ def test_unkept_files_read_as_absent_but_are_listed() -> None:
     assert fs.read("/a") is None
     assert paths(fs) == ["/a"]
     assert fs.entry("/a") == Entry("/a", EntryKind.FILE, 7, 0o644, "", 0)
+
+
+# A path nested deeper than Python's recursion limit (1,200 components).
+DEEP = "/" + "/".join(["d"] * 1199)
+
+
+def test_a_deep_subtree_is_whited_out() -> None:
+    fs = SquashedFileSystem()
+    fs.apply(LayerEntry(f"{DEEP}/file", EntryKind.FILE, 4, content=b"data"), 0)
+
+    fs.apply(LayerEntry("/.wh.d", EntryKind.FILE), 1)
+
+    assert paths(fs) == []
+    assert fs.held_bytes == 0
+
+
+def test_a_deep_opaque_directory_keeps_what_its_own_layer_wrote() -> None:
+    fs = SquashedFileSystem()
+    fs.apply(LayerEntry(f"{DEEP}/lower", EntryKind.FILE, 1, content=b"l"), 0)
+    fs.apply(LayerEntry(f"{DEEP}/upper", EntryKind.FILE, 1, content=b"u"), 1)
+
+    fs.apply(LayerEntry("/d/.wh..wh..opq", EntryKind.FILE), 1)
+
+    assert fs.read(f"{DEEP}/upper") == b"u"
+    assert fs.resolve(f"{DEEP}/lower") is None
+    assert len(paths(fs)) == 1200
+    assert fs.held_bytes == 1
+
+
+def test_a_wanted_file_over_the_cap_raises_only_when_read() -> None:
+    fs = squash(
+        [
+            file("srv/pkgdb/status", "Package: tar\n"),
+            symlink("var/lib/dpkg", "/srv/pkgdb"),
+            hardlink("srv/pkgdb/status.bak", "srv/pkgdb/status"),
+            file("etc/os-release", "ID=x\n"),
+        ],
+        max_file_bytes=10,
+    )
+
+    assert fs.read("/etc/os-release") == b"ID=x\n"
+    assert fs.entry("/srv/pkgdb/status") == Entry(
+        "/srv/pkgdb/status", EntryKind.FILE, 13, 0o644, "", 0
+    )
+    expected = "/srv/pkgdb/status has 13 bytes, over the limit of 10 bytes"
+    with pytest.raises(AnalysisLimitError, match=expected):
+        fs.read("/var/lib/dpkg/status")
+    with pytest.raises(AnalysisLimitError, match=r"/srv/pkgdb/status\.bak has 13 bytes"):
+        fs.read("/srv/pkgdb/status.bak")
+
+
+def test_held_bytes_count_only_content_still_held() -> None:
+    fs = squash(
+        [
+            file("a", b"a" * 600),
+            file("b", b"b" * 300),
+            file("d/x", b"x" * 50),
+            file("e/z", b"z" * 20),
+            file("p", b"p" * 30),
+        ],
+        [file("a", b"A" * 100)],
+        [file(".wh.b")],
+        [file("d", b"now a file")],
+        [file("e/.wh..wh..opq"), file("p/q", b"q" * 5)],
+        [file("f", b"f" * 8), file(".wh.f")],
+    )
+
+    assert {path: len(fs.read(path) or b"") for path in ("/a", "/d", "/p/q", "/f")} == {
+        "/a": 100,
+        "/d": 10,
+        "/p/q": 5,
+        "/f": 8,
+    }
+    assert fs.held_bytes == 100 + 10 + 5 + 8
+
+
+def test_held_bytes_count_a_hardlink_again() -> None:
+    fs = squash([file("a", b"a" * 600), hardlink("b", "a")], [file(".wh.a")])
+
+    assert fs.read("/b") == b"a" * 600
+    assert fs.held_bytes == 600
 
 
 def test_entries_are_depth_first_in_name_order() -> None:
