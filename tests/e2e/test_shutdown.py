@@ -26,7 +26,8 @@ def test_an_analysis_interrupted_by_shutdown_is_requeued(tmp_path: Path) -> None
     finally:
         first.stop()
 
-    assert "task_requeued" in first.log() and "analyzer shutdown" in first.log()
+    # The stream closing or the shutdown itself re-queues it, whichever comes first.
+    assert "task_requeued" in first.log()
 
     second = Deployment(data_dir, tmp_path / "second.log").start()
     try:
