@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from protos import sbom_pb2
+from scanner_svc.findings import Finding
 from scanner_svc.matching.records import RecordMatch
 from scanner_svc.severity import Severity, severity_of
 
@@ -67,3 +69,31 @@ def _group_severity(kept: RecordMatch, group: list[RecordMatch]) -> Severity:
     if severity is not Severity.UNKNOWN:
         return severity
     return max((severity_of(m.record.severity) for m in group), key=lambda s: s.rank)
+
+
+def finding_of(
+    group: CollapsedMatch,
+    package: sbom_pb2.Package,
+    ecosystem: str,
+    *,
+    source_package: str = "",
+    source_version: str = "",
+    path: str = "",
+) -> Finding:
+    """The finding one collapsed group of records gives for one installed package."""
+    return Finding(
+        id=group.kept.record.id,
+        aliases=group.aliases,
+        severity=group.severity,
+        type=package.type,
+        package=package.name,
+        version=package.version,
+        source_package=source_package,
+        source_version=source_version,
+        fixed_in=group.kept.fixed,
+        path=path,
+        purl=package.purl,
+        ecosystem=ecosystem,
+        summary=group.kept.record.summary,
+        architecture=package.architecture,
+    )

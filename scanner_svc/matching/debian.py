@@ -13,7 +13,7 @@ from protos import sbom_pb2
 from scanner_svc.ecosystems import debian_ecosystem
 from scanner_svc.feeds.osv import OsvRecord
 from scanner_svc.findings import Finding
-from scanner_svc.matching.collapse import collapse
+from scanner_svc.matching.collapse import collapse, finding_of
 from scanner_svc.matching.interface import LookupKey
 from scanner_svc.matching.ranges import ECOSYSTEM_RANGE
 from scanner_svc.matching.records import match_records
@@ -47,21 +47,12 @@ class DebianMatcher:
         )
 
         return [
-            Finding(
-                id=group.kept.record.id,
-                aliases=group.aliases,
-                severity=group.severity,
-                type=package.type,
-                package=package.name,
-                version=package.version,
+            finding_of(
+                group,
+                package,
+                key.ecosystem,
                 source_package=key.name,
                 source_version=version,
-                fixed_in=group.kept.fixed,
-                path="",
-                purl=package.purl,
-                ecosystem=key.ecosystem,
-                summary=group.kept.record.summary,
-                architecture=package.architecture,
             )
             for group in collapse(matches, OWN_PREFIX)
         ]

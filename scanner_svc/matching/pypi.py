@@ -13,7 +13,7 @@ from protos import sbom_pb2
 from scanner_svc.ecosystems import PYPI, normalize_name
 from scanner_svc.feeds.osv import OsvRecord
 from scanner_svc.findings import Finding
-from scanner_svc.matching.collapse import collapse
+from scanner_svc.matching.collapse import collapse, finding_of
 from scanner_svc.matching.interface import LookupKey
 from scanner_svc.matching.ranges import ECOSYSTEM_RANGE
 from scanner_svc.matching.records import match_records
@@ -45,22 +45,7 @@ class PypiMatcher:
         )
 
         return [
-            Finding(
-                id=group.kept.record.id,
-                aliases=group.aliases,
-                severity=group.severity,
-                type=package.type,
-                package=package.name,
-                version=package.version,
-                source_package="",
-                source_version="",
-                fixed_in=group.kept.fixed,
-                path=package.path,
-                purl=package.purl,
-                ecosystem=key.ecosystem,
-                summary=group.kept.record.summary,
-                architecture=package.architecture,
-            )
+            finding_of(group, package, key.ecosystem, path=package.path)
             for group in collapse(matches, OWN_PREFIX)
         ]
 
