@@ -7,6 +7,7 @@ Exit codes: 0 success (and GO or WARN for `image check`), 1 STOP from `image che
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,7 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader of our output went away (`lading ... | head`); nothing more to say.
-        sys.stderr.close()
+        # Point stdout at /dev/null so that the interpreter's final flush fails no more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR

@@ -24,7 +24,9 @@ T = TypeVar("T")
 
 def resolve_url(flag: str | None) -> str:
     """`--url`, else `LADING_URL`, else the default address of `lading up`."""
-    return flag or os.environ.get(URL_ENV) or DEFAULT_URL
+    url = flag or os.environ.get(URL_ENV) or DEFAULT_URL
+    # gRPC addresses have no scheme; people paste one anyway.
+    return url.removeprefix("http://").removeprefix("https://").rstrip("/")
 
 
 class Connection:

@@ -16,11 +16,19 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
+class _Console(Console):
+    """A console that lets a closed pipe surface as BrokenPipeError, which the CLI turns into
+    exit code 2: rich's own handling exits with 1, which `image check` reserves for STOP."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
     table = Table(*columns, title=title or None, box=None, header_style="bold", pad_edge=False)
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
-    Console(width=200 if not sys.stdout.isatty() else None).print(table)
+    _Console(width=200 if not sys.stdout.isatty() else None).print(table)
 
 
 def print_fields(fields: Sequence[tuple[str, Any]]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import grpc
 import structlog
@@ -42,6 +44,9 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
 ]
+# A second deployment must not share the port: gRPC would otherwise split calls between them.
+SERVER_OPTIONS = [*CHANNEL_OPTIONS, ("grpc.so_reuseport", 0)]
+LOCK_FILE = "lading.lock"
 
 
 class StartupError(Exception):
@@ -65,6 +70,21 @@ def local_address(listen: str, port: int) -> str:
     return f"{host}:{port}"
 
 
+def hold_data_dir(data_dir: Path) -> IO[bytes]:
+    """Lock the data directory for this process: two deployments on one database would
+    re-queue each other's tasks. The lock ends with the process."""
+    handle = (data_dir / LOCK_FILE).open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        handle.close()
+        raise StartupError(
+            f"another lading up is using the data directory {data_dir}; stop it or choose "
+            "another --data-dir"
+        ) from error
+    return handle
+
+
 def restrict_database_files(data_dir: Path) -> None:
     """Make the database readable by its owner only: it holds (encrypted) registry secrets
     and everything known about the images."""
@@ -76,6 +96,7 @@ async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     """Run until `stop` is set, then stop the analyzer first so its tasks are re-queued."""
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = hold_data_dir(settings.data_dir)
         secrets = SecretBox.for_data_dir(settings.data_dir)
         token = load_or_create(settings.data_dir)
     except (OSError, SecretKeyError, AnalyzerTokenError) as error:
@@ -93,7 +114,7 @@ async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     # Whatever was leased when this deployment last stopped died with its analyzer.
     await queue.release_all(why="deployment restarted")
 
-    server = grpc.aio.server(options=CHANNEL_OPTIONS)
+    server = grpc.aio.server(options=SERVER_OPTIONS)
     try:
         port = server.add_insecure_port(settings.listen)
     except RuntimeError as error:
@@ -145,6 +166,7 @@ async def serve(settings: EmbeddedSettings, stop: asyncio.Event) -> None:
     await server.stop(SHUTDOWN_GRACE_SECONDS)
     await channel.close(grace=None)
     await engine.dispose()
+    lock.close()
     log.info("lading_stopped")
 
 

@@ -6,12 +6,15 @@ import argparse
 from pathlib import Path
 
 from client.connection import connect
+from client.errors import CliError
 from client.output import print_json, print_table
 from client.views import sync_view
 from protos import scanner_pb2
 
 
 def sync(args: argparse.Namespace) -> int:
+    if not args.path.strip():
+        raise CliError("feeds sync needs the path of a directory or a zip file of OSV records")
     path = Path(args.path).expanduser().resolve()
     with connect(args.url) as connection:
         response = connection.call(

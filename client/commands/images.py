@@ -110,7 +110,10 @@ def _wait(connection: Connection, reference: str, timeout: float) -> catalog_pb2
         if image.analysis_status == common_pb2.ANALYSIS_STATUS_ANALYZED:
             return image
         if image.analysis_status == common_pb2.ANALYSIS_STATUS_ANALYSIS_FAILED:
-            raise CliError(f"analysis of {image.digest} failed: {image.failure_reason}")
+            raise CliError(
+                f"analysis of {image.digest} failed: {image.failure_reason} "
+                "(after fixing the cause, analyze it again with `lading image add --force REF`)"
+            )
         if time.monotonic() > deadline:
             raise CliError(f"{reference} is still not analyzed after {timeout:.0f} s")
         time.sleep(WAIT_POLL_SECONDS)
