@@ -28,15 +28,17 @@ def analyze(deployment: Deployment, reference: str) -> list[dict[str, Any]]:
 def test_c01_dpkg_entries_that_are_not_installed(deployment: Deployment, shared: Path) -> None:
     packages = analyze(deployment, f"dir:{shared / 'cases' / 'C01'}")
 
-    assert sorted((p["name"], p["version"], p["source"]) for p in packages) == [
-        ("base-files", "12.4+deb12u5", "base-files"),
-        ("bash", "5.2.15-2+b7", "bash"),
-        ("libexample1", "1.2.3-1", "example-lib"),
-        ("libfoo-data", "2.0.1-3", "libfoo"),
-        ("libssl3", "3.0.15-1~deb12u1", "openssl"),
-        ("login", "1:4.13+dfsg1-1", "shadow"),
-        ("nano", "7.2-1+deb12u1", "nano"),
-        ("tzdata", "2024a-0+deb12u1", "tzdata"),
+    assert sorted(
+        (p["name"], p["version"], p["source"], p["source_version"]) for p in packages
+    ) == [
+        ("base-files", "12.4+deb12u5", "base-files", "12.4+deb12u5"),
+        ("bash", "5.2.15-2+b7", "bash", "5.2.15-2+b7"),
+        ("libexample1", "1.2.3-1", "example-lib", "1.2.3-1"),
+        ("libfoo-data", "2.0.1-3", "libfoo", "2.0.1-3"),
+        ("libssl3", "3.0.15-1~deb12u1", "openssl", "3.0.15-1~deb12u1"),
+        ("login", "1:4.13+dfsg1-1", "shadow", "1:4.13+dfsg1-1"),
+        ("nano", "7.2-1+deb12u1", "nano", "7.2-1+deb12u1"),
+        ("tzdata", "2024a-0+deb12u1", "tzdata", "2024a-0+deb12u1"),
     ]
 
 
