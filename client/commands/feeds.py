@@ -32,7 +32,10 @@ def sync(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     """Add the `feeds` command group."""
     feeds = commands.add_parser("feeds", help="vulnerability feeds")
     sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="COMMAND")

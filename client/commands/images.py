@@ -287,7 +287,10 @@ def _show_evaluation(view: dict[str, Any], detail: bool) -> None:
     print(f"image {view['image_digest']}: {verdict}")
 
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     """Add the `image` command group."""
     image = commands.add_parser("image", help="add images and read their analysis")
     sub = image.add_subparsers(dest="image_command", required=True, metavar="COMMAND")

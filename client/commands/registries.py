@@ -69,7 +69,10 @@ def delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     """Add the `registry` command group."""
     registry = commands.add_parser("registry", help="registry access settings")
     sub = registry.add_subparsers(dest="registry_command", required=True, metavar="COMMAND")

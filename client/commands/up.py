@@ -33,7 +33,7 @@ def up(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `up` command."""
     parser = commands.add_parser("up", help="run a whole deployment in this process")
     parser.add_argument(
