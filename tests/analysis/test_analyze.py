@@ -16,6 +16,7 @@ from analysis.platform import DEFAULT_PLATFORM
 from analysis.reference import parse_reference
 from analysis.sources import read_image
 from tests.analysis.catalogers.memory_fs import MemoryFileSystem
+from tests.cases import C01_PACKAGES, C09_PACKAGES, C14_PACKAGES
 
 BOOKWORM = Distro("debian", "12", "bookworm")
 
@@ -120,14 +121,7 @@ def test_c14_whiteouts_reinstalls_and_opaque_directories(shared: Path) -> None:
 
     rows = sorted((p.type.value, p.name, p.version) for p in sbom.packages)
 
-    assert rows == [
-        ("deb", "base-files", "12.4+deb12u5"),
-        ("deb", "libssl3", "3.0.15-1~deb12u1"),
-        ("python", "idna", "3.4"),
-        ("python", "requests", "2.31.0"),
-        ("python", "six", "1.16.0"),
-        ("python", "urllib3", "2.0.7"),
-    ]
+    assert rows == C14_PACKAGES
     assert sbom.distro is not None
     assert (sbom.distro.id, sbom.distro.version_id) == ("debian", "12")
     assert len(sbom.layers) == 4
@@ -165,18 +159,9 @@ def test_c15_symlinks_resolve_inside_the_image_root(shared: Path) -> None:
 def test_c01_through_a_directory_source(shared: Path) -> None:
     sbom = analyze_path("dir", shared / "cases" / "C01")
 
-    rows = [(p.name, p.version) for p in sbom.packages]
+    rows = [(p.name, p.version, p.source_name, p.source_version) for p in sbom.packages]
 
-    assert rows == [
-        ("base-files", "12.4+deb12u5"),
-        ("bash", "5.2.15-2+b7"),
-        ("libexample1", "1.2.3-1"),
-        ("libfoo-data", "2.0.1-3"),
-        ("libssl3", "3.0.15-1~deb12u1"),
-        ("login", "1:4.13+dfsg1-1"),
-        ("nano", "7.2-1+deb12u1"),
-        ("tzdata", "2024a-0+deb12u1"),
-    ]
+    assert rows == C01_PACKAGES
     assert sbom.distro is None
     assert sbom.layers == ()
 
@@ -188,16 +173,7 @@ def test_c09_through_a_directory_source(shared: Path) -> None:
         (p.name, p.architecture, p.version, p.source_name, p.source_version) for p in sbom.packages
     ]
 
-    assert rows == [
-        ("bash", "amd64", "5.2.15-2+b7", "bash", "5.2.15-2"),
-        ("dash", "amd64", "0.5.12-2", "dash", "0.5.12-2"),
-        ("dmsetup", "amd64", "2:1.02.185-2", "lvm2", "2.03.16-2"),
-        ("libc6", "amd64", "2.36-9+deb12u7", "glibc", "2.36-9+deb12u7"),
-        ("libc6", "i386", "2.36-9+deb12u7", "glibc", "2.36-9+deb12u7"),
-        ("libpython3.11-minimal", "amd64", "3.11.2-6+deb12u2", "python3.11", "3.11.2-6+deb12u2"),
-        ("login", "amd64", "1:4.13+dfsg1-1+b1", "shadow", "1:4.13+dfsg1-1"),
-        ("zlib1g", "amd64", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1"),
-    ]
+    assert rows == C09_PACKAGES
 
 
 def test_c02_through_a_directory_source(shared: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 from analysis.catalogers.dpkg import DpkgCataloger, deb_purl, parse_source
 from analysis.model import Distro, PackageType
 from tests.analysis.catalogers.memory_fs import Link, MemoryFileSystem
+from tests.cases import C01_PACKAGES, C09_PACKAGES
 
 OS_RELEASE = b'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
 
@@ -26,16 +27,7 @@ def test_c01_reports_exactly_the_packages_whose_files_are_on_disk(shared: Path) 
     packages = DpkgCataloger().catalog(fs)
 
     rows = sorted((p.name, p.version, p.source_name, p.source_version) for p in packages)
-    assert rows == [
-        ("base-files", "12.4+deb12u5", "base-files", "12.4+deb12u5"),
-        ("bash", "5.2.15-2+b7", "bash", "5.2.15-2+b7"),
-        ("libexample1", "1.2.3-1", "example-lib", "1.2.3-1"),
-        ("libfoo-data", "2.0.1-3", "libfoo", "2.0.1-3"),
-        ("libssl3", "3.0.15-1~deb12u1", "openssl", "3.0.15-1~deb12u1"),
-        ("login", "1:4.13+dfsg1-1", "shadow", "1:4.13+dfsg1-1"),
-        ("nano", "7.2-1+deb12u1", "nano", "7.2-1+deb12u1"),
-        ("tzdata", "2024a-0+deb12u1", "tzdata", "2024a-0+deb12u1"),
-    ]
+    assert rows == C01_PACKAGES
     states = {p.name: p.metadata["status"] for p in packages}
     assert states == {
         "base-files": "installed",
@@ -59,16 +51,7 @@ def test_c09_source_names_and_versions(shared: Path) -> None:
     rows = sorted(
         (p.name, p.architecture, p.version, p.source_name, p.source_version) for p in packages
     )
-    assert rows == [
-        ("bash", "amd64", "5.2.15-2+b7", "bash", "5.2.15-2"),
-        ("dash", "amd64", "0.5.12-2", "dash", "0.5.12-2"),
-        ("dmsetup", "amd64", "2:1.02.185-2", "lvm2", "2.03.16-2"),
-        ("libc6", "amd64", "2.36-9+deb12u7", "glibc", "2.36-9+deb12u7"),
-        ("libc6", "i386", "2.36-9+deb12u7", "glibc", "2.36-9+deb12u7"),
-        ("libpython3.11-minimal", "amd64", "3.11.2-6+deb12u2", "python3.11", "3.11.2-6+deb12u2"),
-        ("login", "amd64", "1:4.13+dfsg1-1+b1", "shadow", "1:4.13+dfsg1-1"),
-        ("zlib1g", "amd64", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1"),
-    ]
+    assert rows == C09_PACKAGES
 
 
 @pytest.mark.parametrize(
